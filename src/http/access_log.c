@@ -1,0 +1,12 @@
+#include "http/access_log.h"
+
+#include <yder.h>
+
+#include "app.h"
+
+void access_log_write(const struct ips_request *req, long status, double ms) {
+  const char *route = req->route ? req->route->pattern : "unmatched";
+  y_log_message(status >= 500 ? Y_LOG_LEVEL_WARNING : Y_LOG_LEVEL_INFO,
+                "access %s %s %ld %.2fms id=%s", req->u->http_verb, route, status, ms,
+                req->request_id);
+}

@@ -1,0 +1,153 @@
+#include "http/metrics.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/pool.h"
+#include "http/problem.h"
+#include "http/response.h"
+#include "util/strbuf.h"
+
+static const long STATUSES[] = {200, 201, 204, 304, 400, 401, 403, 404, 405, 409, 412,
+                                413, 415, 422, 428, 429, 500, 503};
+#define NSTATUS (sizeof STATUSES / sizeof STATUSES[0])
+static const double BUCKETS[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+#define NBUCKET (sizeof BUCKETS / sizeof BUCKETS[0])
+
+struct route_metrics {
+  atomic_ulong by_status[NSTATUS + 1]; /* the last one: any other status */
+  atomic_ulong buckets[NBUCKET];       /* not cumulative; summed when rendered */
+  atomic_ulong count;
+  atomic_ulong sum_us;
+};
+
+struct metrics {
+  size_t nroutes;
+  atomic_long in_flight;
+  struct route_metrics routes[]; /* nroutes + 1: the last is "unmatched" */
+};
+
+struct metrics *metrics_create(size_t nroutes) {
+  struct metrics *m = calloc(1, sizeof *m + (nroutes + 1) * sizeof(struct route_metrics));
+  if (m) m->nroutes = nroutes;
+  return m;
+}
+
+void metrics_destroy(struct metrics *m) { free(m); }
+
+void metrics_observe(struct metrics *m, long route, long status, double seconds) {
+  struct route_metrics *r = &m->routes[route < 0 ? m->nroutes : (size_t)route];
+  size_t s = 0;
+  while (s < NSTATUS && STATUSES[s] != status) s++;
+  atomic_fetch_add_explicit(&r->by_status[s], 1, memory_order_relaxed);
+  size_t b = 0;
+  while (b < NBUCKET && seconds > BUCKETS[b]) b++;
+  if (b < NBUCKET) atomic_fetch_add_explicit(&r->buckets[b], 1, memory_order_relaxed);
+  atomic_fetch_add_explicit(&r->count, 1, memory_order_relaxed);
+  atomic_fetch_add_explicit(&r->sum_us, (unsigned long)(seconds * 1e6), memory_order_relaxed);
+}
+
+void metrics_in_flight_add(struct metrics *m, int delta) {
+  atomic_fetch_add_explicit(&m->in_flight, delta, memory_order_relaxed);
+}
+
+long metrics_in_flight(const struct metrics *m) {
+  return atomic_load_explicit(&m->in_flight, memory_order_relaxed);
+}
+
+static unsigned long load(const atomic_ulong *v) {
+  return atomic_load_explicit(v, memory_order_relaxed);
+}
+
+static void render_route(struct strbuf *b, const struct route_metrics *r, const char *method,
+                         const char *route) {
+  for (size_t s = 0; s <= NSTATUS; s++) {
+    unsigned long n = load(&r->by_status[s]);
+    if (n == 0) continue;
+    if (s < NSTATUS)
+      strbuf_printf(b, "ips_http_requests_total{method=\"%s\",route=\"%s\",status=\"%ld\"} %lu\n",
+                    method, route, STATUSES[s], n);
+    else
+      strbuf_printf(b, "ips_http_requests_total{method=\"%s\",route=\"%s\",status=\"other\"} %lu\n",
+                    method, route, n);
+  }
+}
+
+static void render_histogram(struct strbuf *b, const struct route_metrics *r, const char *method,
+                             const char *route) {
+  unsigned long count = load(&r->count), cumulative = 0;
+  if (count == 0) return;
+  for (size_t i = 0; i < NBUCKET; i++) {
+    cumulative += load(&r->buckets[i]);
+    strbuf_printf(b, "ips_http_request_duration_seconds_bucket{method=\"%s\",route=\"%s\",le=\"%g\"} %lu\n",
+                  method, route, BUCKETS[i], cumulative);
+  }
+  strbuf_printf(b, "ips_http_request_duration_seconds_bucket{method=\"%s\",route=\"%s\",le=\"+Inf\"} %lu\n",
+                method, route, count);
+  strbuf_printf(b, "ips_http_request_duration_seconds_sum{method=\"%s\",route=\"%s\"} %.6f\n",
+                method, route, (double)load(&r->sum_us) / 1e6);
+  strbuf_printf(b, "ips_http_request_duration_seconds_count{method=\"%s\",route=\"%s\"} %lu\n",
+                method, route, count);
+}
+
+char *metrics_render(const struct app *app) {
+  const struct metrics *m = app->metrics;
+  struct strbuf b;
+  strbuf_init(&b);
+  strbuf_puts(&b, "# HELP ips_http_requests_total HTTP requests answered, by route and status.\n"
+                  "# TYPE ips_http_requests_total counter\n");
+  for (size_t i = 0; i <= m->nroutes; i++) {
+    const char *method = i < m->nroutes ? app->routes[i].method : "any";
+    const char *route = i < m->nroutes ? app->routes[i].pattern : "unmatched";
+    render_route(&b, &m->routes[i], method, route);
+  }
+  strbuf_puts(&b, "# HELP ips_http_request_duration_seconds Time to answer a request.\n"
+                  "# TYPE ips_http_request_duration_seconds histogram\n");
+  for (size_t i = 0; i <= m->nroutes; i++) {
+    const char *method = i < m->nroutes ? app->routes[i].method : "any";
+    const char *route = i < m->nroutes ? app->routes[i].pattern : "unmatched";
+    render_histogram(&b, &m->routes[i], method, route);
+  }
+  strbuf_printf(&b, "# HELP ips_http_in_flight Requests being answered now.\n"
+                    "# TYPE ips_http_in_flight gauge\nips_http_in_flight %ld\n",
+                metrics_in_flight(m));
+  strbuf_printf(&b, "# HELP ips_db_pool_size Database connections in the pool.\n"
+                    "# TYPE ips_db_pool_size gauge\nips_db_pool_size %u\n"
+                    "# HELP ips_db_pool_in_use Database connections checked out now.\n"
+                    "# TYPE ips_db_pool_in_use gauge\nips_db_pool_in_use %u\n"
+                    "# HELP ips_db_pool_checkout_timeouts_total Checkouts that timed out.\n"
+                    "# TYPE ips_db_pool_checkout_timeouts_total counter\n"
+                    "ips_db_pool_checkout_timeouts_total %lu\n",
+                db_pool_size(app->pool), db_pool_in_use(app->pool),
+                db_pool_checkout_timeouts(app->pool));
+  return strbuf_steal(&b);
+}
+
+/* Constant-time comparison, so the token cannot be guessed byte by byte. */
+static bool same_secret(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b);
+  unsigned char diff = (unsigned char)(la != lb);
+  for (size_t i = 0; i < la; i++) diff |= (unsigned char)(a[i] ^ b[i % (lb ? lb : 1)]);
+  return diff == 0;
+}
+
+void metrics_handler(struct ips_request *req) {
+  const char *token = req->app->cfg->metrics_token;
+  if (token) {
+    const char *auth = request_header(req, "Authorization");
+    if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0 || !same_secret(auth + 7, token)) {
+      respond_header(req, "WWW-Authenticate", "Bearer realm=\"metrics\"");
+      problem_send(req, 401, "the metrics token is missing or wrong");
+      return;
+    }
+  }
+  char *text = metrics_render(req->app);
+  if (text == NULL) {
+    problem_send(req, 500, "out of memory");
+    return;
+  }
+  respond_json_owned(req, 200, text, strlen(text));
+  respond_header(req, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+}

@@ -1,0 +1,27 @@
+/*
+ * Prometheus metrics: requests by route and status, a latency histogram by
+ * route, pool size and use. Counters are atomics: no lock on the hot path.
+ */
+#ifndef IPS_HTTP_METRICS_H
+#define IPS_HTTP_METRICS_H
+
+#include <stddef.h>
+
+#include "app.h"
+
+/* Returns a new metrics store for nroutes routes (free with metrics_destroy). */
+struct metrics *metrics_create(size_t nroutes);
+void metrics_destroy(struct metrics *m);
+
+/* Records one request; route is the index in the route table or -1. */
+void metrics_observe(struct metrics *m, long route, long status, double seconds);
+void metrics_in_flight_add(struct metrics *m, int delta);
+long metrics_in_flight(const struct metrics *m);
+
+/* Renders the text exposition format; returns a new string (free it) or NULL. */
+char *metrics_render(const struct app *app);
+
+/* GET /metrics */
+void metrics_handler(struct ips_request *req);
+
+#endif

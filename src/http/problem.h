@@ -1,0 +1,38 @@
+/*
+ * The one problem+json helper (RFC 9457). Every 4xx and 5xx goes through it:
+ * {"type", "title", "status", "detail", "request_id", "errors"?}.
+ * Internal error text never reaches the client: it is logged by the caller.
+ */
+#ifndef IPS_HTTP_PROBLEM_H
+#define IPS_HTTP_PROBLEM_H
+
+#include <jansson.h>
+
+#include "http/request.h"
+#include "ips.h"
+
+/* Sends a problem with the given status and human detail. */
+void problem_send(struct ips_request *req, long status, const char *detail);
+
+/* Sends a problem with a list of field errors (steals errors, an array of
+ * items made by problem_error_item). */
+void problem_send_errors(struct ips_request *req, long status, const char *detail,
+                         json_t *errors);
+
+/* A new error item {"field", "pointer", "code", "message"}; pointer may be
+ * NULL (query parameters have none). Returns a new reference. */
+json_t *problem_error_item(const char *field, const char *pointer, const char *code,
+                           const char *message);
+
+/* A 400 naming one query parameter. */
+void problem_bad_parameter(struct ips_request *req, const char *name, const char *code,
+                           const char *message);
+
+/* Answers a failed ips_status: 503 (with Retry-After) for IPS_UNAVAILABLE,
+ * 404, 409, 412 for their statuses, 500 otherwise. */
+void problem_from_status(struct ips_request *req, ips_status st);
+
+/* The reason phrase used as title, e.g. "Not Found". */
+const char *problem_title(long status);
+
+#endif

@@ -1,0 +1,92 @@
+#include "http/request.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+
+#include "app.h"
+#include "db/pool.h"
+#include "http/problem.h"
+#include "http/response.h"
+
+const char *request_header(const struct ips_request *req, const char *name) {
+  return u_map_get_case(req->u->map_header, name);
+}
+
+const char *request_param(const struct ips_request *req, const char *name) {
+  size_t len = strlen(name);
+  for (size_t i = 0; i < req->nparams; i++)
+    if (req->param_name_lens[i] == len && memcmp(req->param_names[i], name, len) == 0)
+      return req->param_values[i];
+  return NULL;
+}
+
+static void too_large(struct ips_request *req, size_t max) {
+  char detail[96];
+  snprintf(detail, sizeof detail, "the request body exceeds %zu bytes", max);
+  problem_send(req, 413, detail);
+  /* the rest of an oversized upload is not worth reading */
+  respond_header(req, "Connection", "close");
+}
+
+bool request_read_body(struct ips_request *req, size_t max) {
+  const char *cl = request_header(req, "Content-Length");
+  if (cl && *cl) {
+    char *end;
+    errno = 0;
+    unsigned long long declared = strtoull(cl, &end, 10);
+    if (*end != '\0' || errno != 0 || cl[0] == '-') {
+      problem_send(req, 400, "Content-Length is malformed");
+      return false;
+    }
+    if (declared > max) {
+      too_large(req, max);
+      return false;
+    }
+  }
+  /* ulfius keeps at most max + 1 bytes of a body without a length (chunked) */
+  if (req->u->binary_body_length > max) {
+    too_large(req, max);
+    return false;
+  }
+  if (req->u->binary_body_length == 0) return true;
+  const char *body = req->u->binary_body;
+  size_t len = req->u->binary_body_length;
+  if (!content_type_is_json(request_header(req, "Content-Type"))) {
+    problem_send(req, 415, "the request body must be JSON (Content-Type: application/json)");
+    return false;
+  }
+  if (!utf8_valid(body, len)) {
+    problem_send(req, 400, "the request body is not valid UTF-8");
+    return false;
+  }
+  if (json_nesting_depth(body, len, JSON_MAX_DEPTH) > JSON_MAX_DEPTH) {
+    char detail[80];
+    snprintf(detail, sizeof detail, "the JSON body is nested deeper than %d levels", JSON_MAX_DEPTH);
+    problem_send(req, 400, detail);
+    return false;
+  }
+  json_error_t err;
+  req->body = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
+  if (req->body == NULL) {
+    char detail[256];
+    snprintf(detail, sizeof detail, "malformed JSON at line %d, column %d: %s", err.line,
+             err.column, err.text);
+    problem_send(req, 400, detail);
+    return false;
+  }
+  return true;
+}
+
+ips_status request_db(struct ips_request *req, struct db_conn **out) {
+  if (req->db == NULL) {
+    ips_status st = db_checkout(req->app->pool, &req->db);
+    if (st != IPS_OK) return st;
+  }
+  *out = req->db;
+  return IPS_OK;
+}

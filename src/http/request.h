@@ -1,0 +1,66 @@
+/*
+ * One HTTP request as the handlers see it, and the request-shape checks that
+ * run before any handler: request id, body size, content type, JSON syntax
+ * and nesting.
+ */
+#ifndef IPS_HTTP_REQUEST_H
+#define IPS_HTTP_REQUEST_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <ulfius.h>
+
+#include "http/query.h"
+#include "http/shape.h"
+#include "ips.h"
+
+#define ROUTE_MAX_PARAMS 4
+
+struct app;
+struct route;
+struct db_conn;
+
+struct principal {
+  bool authenticated;
+  char sub[64];
+  char partner[33];
+  char role[16];
+  char iss[128];
+  long long exp;
+};
+
+struct ips_request {
+  const struct _u_request *u;        /* borrowed from ulfius */
+  struct _u_response *resp;          /* borrowed from ulfius */
+  const struct app *app;             /* borrowed */
+  const struct route *route;         /* NULL when no route matched */
+  char request_id[REQUEST_ID_MAX + 1];
+  const char *param_names[ROUTE_MAX_PARAMS];  /* into the static pattern, not NUL-ended */
+  size_t param_name_lens[ROUTE_MAX_PARAMS];
+  char *param_values[ROUTE_MAX_PARAMS]; /* owned */
+  size_t nparams;
+  struct query query;
+  ips_status query_status;
+  json_t *body;                      /* owned; NULL when there was none */
+  struct principal principal;
+  struct db_conn *db;                /* checked out on demand, in at the end */
+};
+
+/* A request header, borrowed; NULL when absent. Case-insensitive name. */
+const char *request_header(const struct ips_request *req, const char *name);
+
+/* The value of route parameter name, borrowed; NULL when absent. */
+const char *request_param(const struct ips_request *req, const char *name);
+
+/*
+ * Checks the body's size, type and syntax and parses it into req->body. On a
+ * bad body it sends the problem (413, 415 or 400) and returns false.
+ */
+bool request_read_body(struct ips_request *req, size_t max_body_bytes);
+
+/* Checks a connection out for this request (once; later calls reuse it). On
+ * IPS_UNAVAILABLE the caller answers 503. Checked in by the dispatcher. */
+ips_status request_db(struct ips_request *req, struct db_conn **out);
+
+#endif

@@ -1,0 +1,209 @@
+/* Unit tests of the pure HTTP pieces: query parsing, request ids, JSON
+ * nesting, content types, entity tags. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "http/etag.h"
+#include "http/query.h"
+#include "http/shape.h"
+#include "util/strbuf.h"
+
+static void query_decodes_percent_and_plus(void **state) {
+  (void)state;
+  struct query q;
+  assert_int_equal(query_parse("q=%C5%81ubniany&powiat=1609&x=a+b", &q), IPS_OK);
+  assert_int_equal(q.n, 3);
+  assert_string_equal(query_get(&q, "q"), "Łubniany");
+  assert_string_equal(query_get(&q, "powiat"), "1609");
+  assert_string_equal(query_get(&q, "x"), "a b");
+  assert_null(query_get(&q, "limit"));
+  query_free(&q);
+}
+
+static void query_empty_and_missing_values(void **state) {
+  (void)state;
+  struct query q;
+  assert_int_equal(query_parse(NULL, &q), IPS_OK);
+  assert_int_equal(q.n, 0);
+  query_free(&q);
+  assert_int_equal(query_parse("", &q), IPS_OK);
+  assert_int_equal(q.n, 0);
+  query_free(&q);
+  assert_int_equal(query_parse("a&&b=", &q), IPS_OK);
+  assert_string_equal(query_get(&q, "a"), "");
+  assert_string_equal(query_get(&q, "b"), "");
+  query_free(&q);
+}
+
+static void query_rejects_repeated_parameter(void **state) {
+  (void)state;
+  struct query q;
+  assert_int_equal(query_parse("limit=1&limit=2", &q), IPS_INVALID);
+  assert_string_equal(q.bad_key, "limit");
+  query_free(&q);
+}
+
+static void query_rejects_bad_escapes(void **state) {
+  (void)state;
+  struct query q;
+  assert_int_equal(query_parse("q=%zz", &q), IPS_INVALID);
+  assert_string_equal(q.bad_key, "q");
+  query_free(&q);
+  assert_int_equal(query_parse("q=abc%4", &q), IPS_INVALID);
+  query_free(&q);
+  assert_int_equal(query_parse("q=%", &q), IPS_INVALID);
+  query_free(&q);
+}
+
+static void query_rejects_nul_and_non_utf8(void **state) {
+  (void)state;
+  struct query q;
+  assert_int_equal(query_parse("q=a%00b", &q), IPS_INVALID);
+  query_free(&q);
+  assert_int_equal(query_parse("q=%FF%FE", &q), IPS_INVALID);
+  query_free(&q);
+  assert_int_equal(query_parse("q=%C0%AF", &q), IPS_INVALID); /* overlong '/' */
+  query_free(&q);
+  assert_int_equal(query_parse("%FF=1", &q), IPS_INVALID);
+  assert_string_equal(q.bad_key, "%FF"); /* garbage keys are reported printable */
+  query_free(&q);
+}
+
+static void query_limits_count_and_length(void **state) {
+  (void)state;
+  struct query q;
+  struct strbuf b;
+  strbuf_init(&b);
+  for (int i = 0; i <= QUERY_MAX_PARAMS; i++) strbuf_printf(&b, "p%d=1&", i);
+  assert_int_equal(query_parse(b.data, &q), IPS_INVALID);
+  query_free(&q);
+  strbuf_free(&b);
+  strbuf_puts(&b, "q=");
+  for (int i = 0; i <= QUERY_MAX_VALUE; i++) strbuf_putc(&b, 'a');
+  assert_int_equal(query_parse(b.data, &q), IPS_INVALID);
+  assert_string_equal(q.bad_code, "too_long");
+  query_free(&q);
+  strbuf_free(&b);
+}
+
+static void query_unknown_key_found(void **state) {
+  (void)state;
+  static const char *const allowed[] = {"limit", "cursor", NULL};
+  struct query q;
+  assert_int_equal(query_parse("limit=5&foo=1", &q), IPS_OK);
+  assert_string_equal(query_unknown_key(&q, allowed), "foo");
+  query_free(&q);
+  assert_int_equal(query_parse("limit=5", &q), IPS_OK);
+  assert_null(query_unknown_key(&q, allowed));
+  query_free(&q);
+}
+
+static void percent_encode_round_trips(void **state) {
+  (void)state;
+  struct strbuf b;
+  strbuf_init(&b);
+  query_percent_encode(&b, "a b&c=Ł~");
+  assert_string_equal(b.data, "a%20b%26c%3D%C5%81~");
+  char out[64];
+  size_t n;
+  assert_true(query_percent_decode(b.data, b.len, out, &n));
+  assert_string_equal(out, "a b&c=Ł~");
+  strbuf_free(&b);
+}
+
+static void utf8_validation(void **state) {
+  (void)state;
+  assert_true(utf8_valid("zażółć", strlen("zażółć")));
+  assert_true(utf8_valid("\xF0\x9F\x98\x80", 4));     /* emoji */
+  assert_false(utf8_valid("\xED\xA0\x80", 3));        /* surrogate */
+  assert_false(utf8_valid("\xE2\x82", 2));            /* truncated */
+  assert_false(utf8_valid("\xF4\x90\x80\x80", 4));    /* above U+10FFFF */
+  assert_false(utf8_valid("\x80", 1));
+}
+
+static void request_ids(void **state) {
+  (void)state;
+  assert_true(request_id_valid("abc-123_X.y"));
+  assert_true(request_id_valid("a"));
+  char max[REQUEST_ID_MAX + 2];
+  memset(max, 'a', REQUEST_ID_MAX);
+  max[REQUEST_ID_MAX] = '\0';
+  assert_true(request_id_valid(max));
+  max[REQUEST_ID_MAX] = 'a';
+  max[REQUEST_ID_MAX + 1] = '\0';
+  assert_false(request_id_valid(max));
+  assert_false(request_id_valid(""));
+  assert_false(request_id_valid(NULL));
+  assert_false(request_id_valid("bad id"));
+  assert_false(request_id_valid("a\nb"));
+  char a[33], b[33];
+  request_id_generate(a);
+  request_id_generate(b);
+  assert_int_equal(strlen(a), 32);
+  assert_true(request_id_valid(a));
+  assert_string_not_equal(a, b);
+}
+
+static void json_depth_counts_outside_strings(void **state) {
+  (void)state;
+  const char *flat = "{\"a\":[1,2,{\"b\":\"[[[[{{{{\"}]}";
+  assert_int_equal(json_nesting_depth(flat, strlen(flat), 32), 3);
+  const char *esc = "{\"a\":\"\\\"[[[\"}";
+  assert_int_equal(json_nesting_depth(esc, strlen(esc), 32), 1);
+  char deep[201];
+  memset(deep, '[', 200);
+  deep[200] = '\0';
+  assert_true(json_nesting_depth(deep, 200, 32) > 32);
+  assert_int_equal(json_nesting_depth("1", 1, 32), 0);
+}
+
+static void content_types(void **state) {
+  (void)state;
+  assert_true(content_type_is_json("application/json"));
+  assert_true(content_type_is_json("application/json; charset=utf-8"));
+  assert_true(content_type_is_json("Application/JSON"));
+  assert_true(content_type_is_json("application/merge-patch+json"));
+  assert_false(content_type_is_json("text/plain"));
+  assert_false(content_type_is_json("application/jsonx"));
+  assert_false(content_type_is_json("application/x-www-form-urlencoded"));
+  assert_false(content_type_is_json(NULL));
+}
+
+static void etags(void **state) {
+  (void)state;
+  char tag[24];
+  etag_format(7, tag);
+  assert_string_equal(tag, "\"7\"");
+  assert_true(etag_list_matches("\"7\"", 7));
+  assert_true(etag_list_matches("W/\"7\"", 7));
+  assert_true(etag_list_matches("\"1\", \"7\"", 7));
+  assert_true(etag_list_matches("*", 7));
+  assert_false(etag_list_matches("\"17\"", 7));
+  assert_false(etag_list_matches("\"7", 7));
+  assert_false(etag_list_matches("7", 7));
+  assert_false(etag_list_matches("", 7));
+  assert_false(etag_list_matches(NULL, 7));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(query_decodes_percent_and_plus),
+    cmocka_unit_test(query_empty_and_missing_values),
+    cmocka_unit_test(query_rejects_repeated_parameter),
+    cmocka_unit_test(query_rejects_bad_escapes),
+    cmocka_unit_test(query_rejects_nul_and_non_utf8),
+    cmocka_unit_test(query_limits_count_and_length),
+    cmocka_unit_test(query_unknown_key_found),
+    cmocka_unit_test(percent_encode_round_trips),
+    cmocka_unit_test(utf8_validation),
+    cmocka_unit_test(request_ids),
+    cmocka_unit_test(json_depth_counts_outside_strings),
+    cmocka_unit_test(content_types),
+    cmocka_unit_test(etags),
+  };
+  return cmocka_run_group_tests_name("http", tests, NULL, NULL);
+}
