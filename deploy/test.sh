@@ -18,6 +18,7 @@ fi
 
 mkdir -p .data
 workdir=$(mktemp -d "$PWD/.data/test-XXXXXX")
+chmod 755 "$workdir"   # the cluster runs as an unprivileged user when we are root
 cleanup() {
   deploy/pg-local.sh stop "$workdir/pg" >/dev/null 2>&1 || true
   rm -rf "$workdir"

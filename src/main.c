@@ -8,12 +8,12 @@
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <yder.h>
 
 #include "config.h"
 #include "db/migrate.h"
 #include "ips.h"
+#include "log.h"
 #include "server.h"
 
 static const char USAGE[] =
@@ -21,32 +21,6 @@ static const char USAGE[] =
     "  serve      serve the API; configuration from IPS_* variables (see README)\n"
     "  migrate    apply pending migrations to IPS_DATABASE_URL\n"
     "  version    print the version\n";
-
-static const char *level_name(unsigned long level) {
-  switch (level) {
-    case Y_LOG_LEVEL_ERROR: return "ERROR";
-    case Y_LOG_LEVEL_WARNING: return "WARNING";
-    case Y_LOG_LEVEL_INFO: return "INFO";
-    default: return "DEBUG";
-  }
-}
-
-/* One line per message on stderr, so stdout stays for what scripts read. */
-static void log_line(void *cls, const char *app, const time_t date, const unsigned long level,
-                     const char *message) {
-  (void)cls;
-  (void)app;
-  struct tm tm;
-  char when[32];
-  gmtime_r(&date, &tm);
-  strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  fprintf(stderr, "%s %s %s\n", when, level_name(level), message);
-}
-
-static void logs_start(int level) {
-  y_init_logs("ips-api", Y_LOG_MODE_CALLBACK, (unsigned long)level, NULL, "ips-api " IPS_VERSION_STRING);
-  y_set_logs_callback(log_line, NULL, "logging to stderr");
-}
 
 static int cmd_migrate(const struct ips_config *cfg) {
   PGconn *conn = PQconnectdb(cfg->database_url);
@@ -83,9 +57,9 @@ int main(int argc, char **argv) {
     config_free(&cfg);
     return 2;
   }
-  logs_start(cfg.log_level);
+  log_start(cfg.log_level);
   int code = serve ? server_run(&cfg) : cmd_migrate(&cfg);
-  y_close_logs();
+  log_stop();
   config_free(&cfg);
   return code;
 }

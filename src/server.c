@@ -16,6 +16,7 @@
 #include "db/migrate.h"
 #include "db/pool.h"
 #include "http/access_log.h"
+#include "http/body_guard.h"
 #include "http/cors.h"
 #include "http/metrics.h"
 #include "http/problem.h"
@@ -128,13 +129,14 @@ static bool start_http(struct _u_instance *inst, const struct ips_config *cfg, s
     {MHD_OPTION_SOCK_ADDR, 0, (void *)&cfg->listen_addr},
     {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)cfg->threads, NULL},
     {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->http_timeout_s, NULL},
-    {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)(64 * 1024), NULL},
+    {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)(32 * 1024), NULL},
     {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)4096, NULL},
     {MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL},
     {MHD_OPTION_END, 0, NULL},
   };
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC | MHD_USE_ERROR_LOG;
   if (cfg->listen_addr.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
+  body_guard_arm(cfg->max_body_bytes, app->metrics);
   return ulfius_start_framework_with_mhd_options(inst, flags, ops) == U_OK;
 }
 

@@ -44,18 +44,23 @@ json_t *problem_error_item(const char *field, const char *pointer, const char *c
   return item;
 }
 
-void problem_send_errors(struct ips_request *req, long status, const char *detail,
-                         json_t *errors) {
+char *problem_document(long status, const char *detail, const char *request_id, json_t *errors) {
   const struct problem_kind *k = kind_of(status);
   char type[96];
   snprintf(type, sizeof type, "urn:ips-api:problem:%s", k->slug);
   json_t *doc = json_pack("{s:s, s:s, s:I, s:s, s:s}", "type", type, "title", k->title,
                           "status", (json_int_t)status, "detail", detail ? detail : k->title,
-                          "request_id", req->request_id);
+                          "request_id", request_id);
   if (doc && errors) json_object_set(doc, "errors", errors);
   json_decref(errors);
   char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
   json_decref(doc);
+  return text;
+}
+
+void problem_send_errors(struct ips_request *req, long status, const char *detail,
+                         json_t *errors) {
+  char *text = problem_document(status, detail, req->request_id, errors);
   if (text == NULL) {
     static const char fallback[] = "{\"type\":\"about:blank\",\"title\":\"Internal Server Error\","
                                    "\"status\":500,\"detail\":\"out of memory\"}";

@@ -11,6 +11,10 @@
 #include "http/request.h"
 #include "ips.h"
 
+/* The problem document as text; returns a new string (free it) or NULL.
+ * Steals errors (may be NULL). */
+char *problem_document(long status, const char *detail, const char *request_id, json_t *errors);
+
 /* Sends a problem with the given status and human detail. */
 void problem_send(struct ips_request *req, long status, const char *detail);
 

@@ -46,6 +46,9 @@ bool query_percent_decode(const char *s, size_t n, char *out, size_t *out_len);
 struct strbuf;
 void query_percent_encode(struct strbuf *out, const char *s);
 
+/* The number of code points in the valid UTF-8 string s. */
+size_t utf8_length(const char *s);
+
 /* True when s[0..n) is well-formed UTF-8 (no overlongs, no surrogates). */
 bool utf8_valid(const char *s, size_t n);
 

@@ -57,8 +57,8 @@ static bool filters_valid(struct ips_request *req, const char *powiat, const cha
     problem_bad_parameter(req, "powiat", "invalid", "must be a 4-digit TERYT powiat code");
     return false;
   }
-  if (q && (strlen(q) < 1 || strlen(q) > 100)) {
-    problem_bad_parameter(req, "q", strlen(q) ? "too_long" : "invalid",
+  if (q && (*q == '\0' || utf8_length(q) > 100)) {
+    problem_bad_parameter(req, "q", *q ? "too_long" : "invalid",
                           "must be 1 to 100 characters");
     return false;
   }
