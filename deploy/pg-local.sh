@@ -9,6 +9,7 @@
 #                                           stdout: postgresql://ips@127.0.0.1:PORT/DBNAME
 #   deploy/pg-local.sh stop   DIR           fast shutdown; ok if not running
 #   deploy/pg-local.sh status DIR           exit 0 if running, 3 if not
+#   deploy/pg-local.sh destroy DIR          stop it and remove its data (throwaway clusters)
 #
 # Everything except the URI goes to stderr, so  URI=$(deploy/pg-local.sh start .data/pg)
 # works. The server listens on 127.0.0.1 only (first free port from 54320 up,
@@ -447,6 +448,24 @@ END \$\$;" >/dev/null
 	fi
 }
 
+# Fast shutdown of the cluster in DATA; nothing to do when it is not running.
+stop_cluster() {
+	if [[ ! -f $DATA/PG_VERSION ]]; then
+		log "no cluster in $DATA; nothing to stop"
+		return 0
+	fi
+	if [[ -d $LOGICAL ]] && command -v flock >/dev/null 2>&1; then
+		exec 9<"$LOGICAL"
+		flock -w 120 9 || die "timed out waiting for another pg-local.sh call on $LOGICAL"
+	fi
+	if server_running; then
+		as_user "$PG_CTL" -D "$DATA" -m fast -w -t "$WAIT_SECS" stop >&2
+	else
+		log "server for $DATA is not running"
+		[[ ! -f $DATA/postmaster.pid ]] || clean_stale
+	fi
+}
+
 # ------------------------------------------------------------------- main --
 
 [[ $# -ge 2 ]] || usage
@@ -455,7 +474,7 @@ DIR_ARG=$2
 [[ -n $DIR_ARG ]] || usage
 case $CMD in
 start) [[ $# -le 3 ]] || usage ;;
-stop | status) [[ $# -eq 2 ]] || usage ;;
+stop | status | destroy) [[ $# -eq 2 ]] || usage ;;
 *) usage ;;
 esac
 DBNAME=${3:-$DEFAULT_DB}
@@ -500,20 +519,16 @@ start)
 stop)
 	resolve_dirs 0
 	cd /
-	if [[ ! -f $DATA/PG_VERSION ]]; then
-		log "no cluster in $DATA; nothing to stop"
-		exit 0
-	fi
-	if [[ -d $LOGICAL ]] && command -v flock >/dev/null 2>&1; then
-		exec 9<"$LOGICAL"
-		flock -w 120 9 || die "timed out waiting for another pg-local.sh call on $LOGICAL"
-	fi
-	if server_running; then
-		as_user "$PG_CTL" -D "$DATA" -m fast -w -t "$WAIT_SECS" stop >&2
-	else
-		log "server for $DATA is not running"
-		[[ ! -f $DATA/postmaster.pid ]] || clean_stale
-	fi
+	stop_cluster
+	;;
+destroy)
+	resolve_dirs 0
+	cd /
+	stop_cluster
+	# the data (also when it lives in the /tmp fallback), a long path's
+	# socket folder, and DIR itself
+	if ((FALLBACK)) && [[ $DATA == /tmp/ips-api-pg-* ]]; then rm -rf -- "$DATA"; fi
+	rm -rf -- "/tmp/ips-api-pg-$HASH.s" "$LOGICAL"
 	;;
 status)
 	resolve_dirs 0

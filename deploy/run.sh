@@ -10,13 +10,6 @@ ensure_packages "${BUILD_PACKAGES[@]}"
 build build --buildtype=release
 
 own_cluster=
-if [ -z "${IPS_DATABASE_URL:-}" ]; then
-  log "starting the local PostgreSQL cluster in .data/pg"
-  IPS_DATABASE_URL=$(deploy/pg-local.sh start .data/pg ips)
-  own_cluster=1
-fi
-export IPS_DATABASE_URL
-
 server=
 stop_all() {
   trap - INT TERM EXIT
@@ -29,9 +22,28 @@ stop_all() {
     deploy/pg-local.sh stop .data/pg || true
   fi
 }
+# Set before the cluster starts, so that an early Ctrl-C stops it too.
 trap stop_all EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+if [ -z "${IPS_DATABASE_URL:-}" ]; then
+  log "starting the local PostgreSQL cluster in .data/pg"
+  own_cluster=1
+  IPS_DATABASE_URL=$(deploy/pg-local.sh start .data/pg ips)
+fi
+export IPS_DATABASE_URL
+
+# Tokens must survive a restart: keep a random HS256 secret in .data unless
+# a key is configured.
+if [ -z "${IPS_JWT_SECRET:-}" ] && [ -z "${IPS_JWT_PRIVATE_KEY_FILE:-}" ]; then
+  mkdir -p .data
+  if [ ! -s .data/jwt-secret ]; then
+    (umask 077; head -c 48 /dev/urandom | base64 | tr -d '\n=' > .data/jwt-secret)
+  fi
+  IPS_JWT_SECRET=$(cat .data/jwt-secret)
+  export IPS_JWT_SECRET
+fi
 
 build/ips-api migrate
 log "loading demo data"
@@ -42,7 +54,20 @@ cat >&2 <<TXT
 
 ips-api is starting on http://$listen
   database: $IPS_DATABASE_URL
-  try:      curl http://$listen/v1/gminas/1604013
+
+Demo users (password for all: demo-haslo-2026):
+  admin                 admin        byczyna
+  koordynator.byczyna   coordinator  byczyna
+  doradca.byczyna       advisor      byczyna
+  koordynator.chorzow   coordinator  chorzow
+  doradca.chorzow       advisor      chorzow
+  audytor               auditor      byczyna
+  integracja            integration  chorzow
+
+Get a token:
+  curl -s http://$listen/v1/auth/token -H 'Content-Type: application/json' \\
+    -d '{"grant_type":"password","username":"admin","password":"demo-haslo-2026"}'
+
 Press Ctrl-C to stop.
 
 TXT

@@ -20,7 +20,7 @@ mkdir -p .data
 workdir=$(mktemp -d "$PWD/.data/test-XXXXXX")
 chmod 755 "$workdir"   # the cluster runs as an unprivileged user when we are root
 cleanup() {
-  deploy/pg-local.sh stop "$workdir/pg" >/dev/null 2>&1 || true
+  deploy/pg-local.sh destroy "$workdir/pg" >/dev/null 2>&1 || true
   rm -rf "$workdir"
 }
 trap cleanup EXIT

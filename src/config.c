@@ -191,6 +191,12 @@ ips_status config_load(struct ips_config *cfg, bool need_database, char *err, si
     return IPS_INVALID;
   }
 
+  const char *cache = env_or("IPS_AUTH_CACHE", "on");
+  if (config_parse_bool(cache, &cfg->auth_cache) != IPS_OK) {
+    snprintf(err, errlen, "IPS_AUTH_CACHE must be on or off, got '%.40s'", cache);
+    return IPS_INVALID;
+  }
+
   const char *level = env_or("IPS_LOG_LEVEL", "info");
   if (config_parse_log_level(level, &cfg->log_level) != IPS_OK) {
     snprintf(err, errlen, "IPS_LOG_LEVEL must be one of error, warning, info, debug, got '%.40s'", level);

@@ -39,6 +39,7 @@ struct ips_config {
   unsigned http_timeout_s;
   unsigned shutdown_timeout_s;
   unsigned jwt_leeway_s;
+  bool auth_cache;                  /* cache verified tokens (IPS_AUTH_CACHE) */
 };
 
 /*

@@ -32,7 +32,7 @@ static void log_line(void *cls, const char *app, const time_t date, const unsign
 void log_start(int level) {
   current_level = (unsigned long)level;
   y_init_logs("ips-api", Y_LOG_MODE_CALLBACK, current_level, NULL, "ips-api " IPS_VERSION_STRING);
-  y_set_logs_callback(log_line, NULL, "logging to stderr");
+  y_set_logs_callback(log_line, NULL, NULL);
 }
 
 void log_stop(void) { y_close_logs(); }

@@ -22,16 +22,37 @@
 #include "http/problem.h"
 #include "http/response.h"
 #include "http/router.h"
+#include "auth/authn.h"
+#include "auth/jwt.h"
+#include "auth/token_cache.h"
+#include "auth/tokens.h"
+#include "resource/resource.h"
 #include "resources/gminas.h"
+#include "resources/users.h"
 #include "resources/health.h"
 
+#define PUBLIC ROUTE_PUBLIC, 0, 0, NULL
+#define ENGINE(res, policy, action) 0, policy, action, (res)
+
 static const struct route routes[] = {
-  {"GET", "/healthz", health_live, ROUTE_PUBLIC},
-  {"GET", "/readyz", health_ready, ROUTE_PUBLIC},
-  {"GET", "/metrics", metrics_handler, ROUTE_PUBLIC},
-  {"GET", "/v1/gminas", gminas_list, ROUTE_PUBLIC},
-  {"GET", "/v1/gminas/{teryt}", gminas_get, ROUTE_PUBLIC},
+  {"GET", "/healthz", health_live, PUBLIC},
+  {"GET", "/readyz", health_ready, PUBLIC},
+  {"GET", "/metrics", metrics_handler, PUBLIC},
+  {"GET", "/.well-known/jwks.json", tokens_jwks, PUBLIC},
+  {"POST", "/v1/auth/token", tokens_issue, PUBLIC},
+  {"POST", "/v1/auth/revoke", tokens_revoke, PUBLIC},
+  {"GET", "/v1/me", users_me, ROUTE_ANY_ROLE, 0, 0, NULL},
+  {"GET", "/v1/gminas", gminas_list, PUBLIC},
+  {"GET", "/v1/gminas/{teryt}", gminas_get, PUBLIC},
+  {"PATCH", "/v1/gminas/{teryt}", gminas_patch, 0, POLICY_GMINAS, ACTION_UPDATE, NULL},
+  {"GET", "/v1/users", resource_list, ENGINE(&users_resource, POLICY_USERS, ACTION_READ)},
+  {"POST", "/v1/users", resource_create, ENGINE(&users_resource, POLICY_USERS, ACTION_CREATE)},
+  {"GET", "/v1/users/{id}", resource_get, ENGINE(&users_resource, POLICY_USERS, ACTION_READ)},
+  {"PATCH", "/v1/users/{id}", resource_update, ENGINE(&users_resource, POLICY_USERS, ACTION_UPDATE)},
 };
+
+/* The resources served by the engine, prepared at start-up. */
+static struct resource *const engine_resources[] = {&users_resource};
 
 static double seconds_since(const struct timespec *start) {
   struct timespec now;
@@ -71,6 +92,16 @@ static void handle(struct ips_request *req, const struct route_match *m) {
     respond_header(req, "Allow", m->allow);
     problem_send(req, 405, "this method is not allowed here");
     return;
+  }
+  if (!(m->route->flags & ROUTE_PUBLIC)) {
+    if (!authn_authenticate(req)) return;
+    /* a collection route's permission is known now; a record's after its lookup */
+    const struct principal *p = &req->principal;
+    if (!(m->route->flags & ROUTE_ANY_ROLE) && strchr(m->route->pattern, '{') == NULL &&
+        !policy_allows(p->role_id, p->partner, m->route->policy, m->route->action, NULL)) {
+      problem_send(req, 403, "your role may not do this");
+      return;
+    }
   }
   if (req->query_status != IPS_OK) {
     problem_bad_parameter(req, req->query.bad_key, req->query.bad_code, req->query.bad_message);
@@ -200,7 +231,7 @@ int server_run(const struct ips_config *cfg) {
   bool inst_ready = false;
   struct db_pool_options popt = {cfg->database_url, cfg->db_pool_size, cfg->db_checkout_timeout_ms,
                                  cfg->db_prepared_statements};
-  struct app app = {cfg, NULL, routes, sizeof routes / sizeof routes[0], NULL};
+  struct app app = {cfg, NULL, routes, sizeof routes / sizeof routes[0], NULL, NULL, NULL};
 
   /* Signals go to sigwait() below, not to the worker threads made from here on. */
   sigset_t set;
@@ -210,9 +241,18 @@ int server_run(const struct ips_config *cfg) {
   pthread_sigmask(SIG_BLOCK, &set, NULL);
   signal(SIGPIPE, SIG_IGN);
 
+  char err[256] = "";
+  if (jwt_keys_load(cfg, &app.keys, err, sizeof err) != IPS_OK) {
+    y_log_message(Y_LOG_LEVEL_ERROR, "serve: configuration: %s", err[0] ? err : "out of memory");
+    code = 2;
+    goto out;
+  }
+  for (size_t i = 0; i < sizeof engine_resources / sizeof engine_resources[0]; i++)
+    if (resource_prepare(engine_resources[i]) != IPS_OK) goto out;
+  if (cfg->auth_cache) app.tokens = token_cache_create();
   app.pool = db_pool_create(&popt);
   app.metrics = metrics_create(app.nroutes);
-  if (app.pool == NULL || app.metrics == NULL) {
+  if (app.pool == NULL || app.metrics == NULL || (cfg->auth_cache && app.tokens == NULL)) {
     y_log_message(Y_LOG_LEVEL_ERROR, "serve: out of memory");
     goto out;
   }
@@ -242,6 +282,10 @@ out:
   if (inst_ready) ulfius_clean_instance(&inst);
   db_pool_destroy(app.pool);
   metrics_destroy(app.metrics);
+  token_cache_destroy(app.tokens);
+  jwt_keys_free(app.keys);
+  for (size_t i = 0; i < sizeof engine_resources / sizeof engine_resources[0]; i++)
+    resource_release(engine_resources[i]);
   if (code == 0) y_log_message(Y_LOG_LEVEL_INFO, "serve: stopped");
   return code;
 }

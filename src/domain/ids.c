@@ -361,3 +361,43 @@ bool ids_url_valid(const char *s)
             return false;
     return true;
 }
+
+bool ids_uuid_valid(const char *s) {
+  if (s == NULL) return false;
+  for (int i = 0; i < 36; i++) {
+    char c = s[i];
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (c == '\0') return false;
+    if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+      return false;
+  }
+  return s[36] == '\0';
+}
+
+static bool two_digits(const char *s, int max, int *out) {
+  if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9') return false;
+  *out = (s[0] - '0') * 10 + (s[1] - '0');
+  return *out <= max;
+}
+
+bool ids_timestamp_valid(const char *s) {
+  char date[11];
+  int hh, mm, ss, oh, om;
+  if (s == NULL || strlen(s) < 20) return false;
+  memcpy(date, s, 10);
+  date[10] = '\0';
+  if (!ids_parse_date(date, NULL, NULL, NULL)) return false;
+  if ((s[10] != 'T' && s[10] != 't') || !two_digits(s + 11, 23, &hh) || s[13] != ':' ||
+      !two_digits(s + 14, 59, &mm) || s[16] != ':' || !two_digits(s + 17, 60, &ss))
+    return false;
+  const char *p = s + 19;
+  if (*p == '.') {
+    int digits = 0;
+    for (p++; *p >= '0' && *p <= '9'; p++) digits++;
+    if (digits < 1 || digits > 6) return false;
+  }
+  if ((*p == 'Z' || *p == 'z') && p[1] == '\0') return true;
+  if ((*p != '+' && *p != '-') || !two_digits(p + 1, 23, &oh) || p[3] != ':' || !two_digits(p + 4, 59, &om))
+    return false;
+  return p[6] == '\0';
+}

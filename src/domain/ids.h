@@ -94,6 +94,14 @@ const char *ids_teryt_gmina_current(const char *s);
  */
 bool ids_code_slug_valid(const char *s, size_t min, size_t max);
 
+/* A UUID in its canonical text form: 8-4-4-4-12 hexadecimal digits (either
+ * case). Returns false for NULL. */
+bool ids_uuid_valid(const char *s);
+
+/* An RFC 3339 timestamp: YYYY-MM-DDTHH:MM:SS, optional fraction (1-6
+ * digits), then Z or +HH:MM / -HH:MM; a real date and time. False for NULL. */
+bool ids_timestamp_valid(const char *s);
+
 /*
  * Checks a phone number: an optional leading '+', then 7..20 characters of
  * digits, spaces, '-', '(' and ')', at least 7 of them digits.

@@ -90,3 +90,8 @@ ips_status request_db(struct ips_request *req, struct db_conn **out) {
   *out = req->db;
   return IPS_OK;
 }
+
+void request_db_release(struct ips_request *req) {
+  db_checkin(req->db);
+  req->db = NULL;
+}

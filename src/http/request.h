@@ -12,6 +12,7 @@
 #include <ulfius.h>
 
 #include "http/query.h"
+#include "auth/policy.h"
 #include "http/shape.h"
 #include "ips.h"
 
@@ -28,6 +29,7 @@ struct principal {
   char role[16];
   char iss[128];
   long long exp;
+  policy_role role_id;
 };
 
 struct ips_request {
@@ -62,5 +64,8 @@ bool request_read_body(struct ips_request *req, size_t max_body_bytes);
 /* Checks a connection out for this request (once; later calls reuse it). On
  * IPS_UNAVAILABLE the caller answers 503. Checked in by the dispatcher. */
 ips_status request_db(struct ips_request *req, struct db_conn **out);
+
+/* Gives the connection back early, before slow work that needs none. */
+void request_db_release(struct ips_request *req);
 
 #endif

@@ -1,9 +1,13 @@
 #include "resources/gminas.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/policy.h"
 #include "db/pool.h"
+#include "db/tx.h"
+#include "http/body.h"
 #include "domain/ids.h"
 #include "http/preconditions.h"
 #include "http/problem.h"
@@ -40,6 +44,15 @@ static const struct db_statement LIST_BY_NAME_DESC = {
 static const struct db_statement GET_ONE = {
   "gminas_get",
   "SELECT " GMINA_JSON ", version FROM gminas WHERE teryt = $1", 1, false};
+
+static const struct db_statement CURRENT_VERSION = {
+  "gminas_current_version", "SELECT version FROM gminas WHERE teryt = $1", 1, false};
+
+/* $1 teryt, $2 high_poverty, $3 the version the caller read */
+static const struct db_statement SET_HIGH_POVERTY = {
+  "gminas_set_high_poverty",
+  "UPDATE gminas SET high_poverty = $2::boolean, version = version + 1, updated_at = now()"
+  " WHERE teryt = $1 AND version = $3::integer RETURNING version, " GMINA_JSON, 3, true};
 
 static const struct list_sort SORTS[] = {{"teryt", 1}, {"name", 2}, {NULL, 0}};
 static const char *const LIST_PARAMS[] = {"powiat", "q", "sort", "limit", "cursor", NULL};
@@ -128,6 +141,91 @@ void gminas_get(struct ips_request *req) {
   }
   if (precondition_not_modified(req, atoll(PQgetvalue(res, 0, 1)))) goto out;
   respond_copy(req, 200, "application/json", PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+out:
+  PQclear(res);
+}
+
+/* The path's TERYT code in its current form; sends 404 when malformed. */
+static const char *path_teryt(struct ips_request *req) {
+  const char *teryt = request_param(req, "teryt");
+  if (teryt == NULL || !ids_teryt_gmina_wellformed(teryt)) {
+    problem_send(req, 404, "no gmina with this TERYT code");
+    return NULL;
+  }
+  return ids_teryt_gmina_current(teryt);
+}
+
+/* Reads high_poverty, the only field an admin may change; sends 422 otherwise. */
+static bool patch_high_poverty(struct ips_request *req, const char **value) {
+  static const char *const allowed[] = {"high_poverty", NULL};
+  json_t *body = body_object(req);
+  if (body == NULL) return false;
+  json_t *errors = json_array();
+  body_reject_unknown(body, allowed, errors);
+  json_t *v = json_object_get(body, "high_poverty");
+  if (v == NULL || json_is_null(v)) body_error(errors, "high_poverty", "required", "is required");
+  else if (!json_is_boolean(v)) body_error(errors, "high_poverty", "invalid", "must be true or false");
+  if (body_fail_if_errors(req, errors)) return false;
+  *value = json_is_true(v) ? "true" : "false";
+  return true;
+}
+
+void gminas_patch(struct ips_request *req) {
+  struct db_conn *conn = NULL;
+  PGresult *res = NULL;
+  const char *high_poverty;
+  if (req->query.n > 0) {
+    problem_bad_parameter(req, req->query.keys[0], "unknown_parameter", "this route takes no parameters");
+    return;
+  }
+  const char *teryt = path_teryt(req);
+  if (teryt == NULL) return;
+  const char *key[] = {teryt};
+  ips_status st = request_db(req, &conn);
+  if (st == IPS_OK) st = db_exec(conn, &CURRENT_VERSION, key, &res);
+  if (st != IPS_OK) goto fail;
+  if (PQntuples(res) == 0) {
+    problem_send(req, 404, "no gmina with this TERYT code");
+    goto out;
+  }
+  long long version = atoll(PQgetvalue(res, 0, 0));
+  PQclear(res);
+  res = NULL;
+  const struct principal *p = &req->principal;
+  if (!policy_allows(p->role_id, p->partner, POLICY_GMINAS, ACTION_UPDATE, NULL)) {
+    problem_send(req, 403, "only an admin may change the high-poverty list");
+    goto out;
+  }
+  const char *if_match = request_header(req, "If-Match");
+  if (if_match == NULL) {
+    problem_send(req, 428, "If-Match with the gmina's ETag is required");
+    goto out;
+  }
+  if (!etag_list_matches(if_match, version)) {
+    problem_send(req, 412, "the gmina has changed since it was read");
+    goto out;
+  }
+  if (!patch_high_poverty(req, &high_poverty)) goto out;
+  char version_text[24];
+  snprintf(version_text, sizeof version_text, "%lld", version);
+  const char *values[] = {teryt, high_poverty, version_text};
+  st = tx_begin(req, &conn);
+  if (st == IPS_OK) st = db_exec(conn, &SET_HIGH_POVERTY, values, &res);
+  if (st == IPS_OK && PQntuples(res) == 0) {
+    tx_rollback(conn);
+    problem_send(req, 412, "the gmina has changed since it was read");
+    goto out;
+  }
+  if (st == IPS_OK) st = tx_commit(conn);
+  if (st != IPS_OK) goto fail;
+  char etag[24];
+  etag_format(atoll(PQgetvalue(res, 0, 0)), etag);
+  respond_copy(req, 200, "application/json", PQgetvalue(res, 0, 1), (size_t)PQgetlength(res, 0, 1));
+  respond_header(req, "ETag", etag);
+  goto out;
+fail:
+  if (conn) tx_rollback(conn);
+  problem_from_status(req, st);
 out:
   PQclear(res);
 }

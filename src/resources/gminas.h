@@ -1,4 +1,4 @@
-/* The gminas dictionary: GET /v1/gminas and GET /v1/gminas/{teryt}. */
+/* The gminas dictionary: GET /v1/gminas, GET and PATCH /v1/gminas/{teryt}. */
 #ifndef IPS_RESOURCES_GMINAS_H
 #define IPS_RESOURCES_GMINAS_H
 
@@ -6,5 +6,7 @@
 
 void gminas_list(struct ips_request *req);
 void gminas_get(struct ips_request *req);
+/* PATCH /v1/gminas/{teryt}: an admin sets high_poverty (If-Match, audited). */
+void gminas_patch(struct ips_request *req);
 
 #endif

@@ -11,6 +11,8 @@ const SANITIZER_MARKS = ['AddressSanitizer', 'LeakSanitizer', 'runtime error:'];
 const LISTENING = /listening on (http:\/\/[^\s]+)/;
 
 const running = new Set();
+// The HS256 secret of the test servers; tests sign their own tokens with it.
+const TEST_JWT_SECRET = 'test-secret-of-at-least-32-bytes-for-hs256';
 
 function killLeftovers() {
   for (const child of running) {
@@ -47,7 +49,13 @@ async function startServer({ env = {}, args = ['serve'] } = {}) {
   const databaseUrl = env.IPS_DATABASE_URL || process.env.IPS_TEST_DATABASE_URL;
   assert.ok(databaseUrl, 'IPS_TEST_DATABASE_URL must name a migrated database');
 
-  const childEnv = { ...process.env, IPS_DATABASE_URL: databaseUrl, IPS_LISTEN: '127.0.0.1:0', ...env };
+  const childEnv = {
+    ...process.env,
+    IPS_DATABASE_URL: databaseUrl,
+    IPS_LISTEN: '127.0.0.1:0',
+    IPS_JWT_SECRET: TEST_JWT_SECRET,
+    ...env,
+  };
   const child = spawn(bin, args, { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
 
@@ -130,4 +138,4 @@ async function startServer({ env = {}, args = ['serve'] } = {}) {
   };
 }
 
-module.exports = { startServer, sanitizerReport };
+module.exports = { startServer, sanitizerReport, TEST_JWT_SECRET };

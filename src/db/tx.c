@@ -1,0 +1,42 @@
+#include "db/tx.h"
+
+static const struct db_statement BEGIN_TX = {"tx_begin", "BEGIN", 0, true};
+static const struct db_statement COMMIT_TX = {"tx_commit", "COMMIT", 0, true};
+static const struct db_statement ROLLBACK_TX = {"tx_rollback", "ROLLBACK", 0, true};
+static const struct db_statement SET_ACTOR = {
+  "tx_set_actor",
+  "SELECT set_config('ips.actor', coalesce($1, ''), true), set_config('ips.partner', coalesce($2, ''), true),"
+  " set_config('ips.role', coalesce($3, ''), true), set_config('ips.request_id', $4, true)",
+  4, true};
+
+ips_status tx_begin(struct ips_request *req, struct db_conn **out) {
+  PGresult *res = NULL;
+  ips_status st = request_db(req, out);
+  if (st != IPS_OK) return st;
+  st = db_exec(*out, &BEGIN_TX, NULL, &res);
+  PQclear(res);
+  if (st != IPS_OK) return st;
+  const struct principal *p = &req->principal;
+  const char *values[] = {p->authenticated ? p->sub : NULL, p->authenticated ? p->partner : NULL,
+                          p->authenticated ? p->role : NULL, req->request_id};
+  st = db_exec(*out, &SET_ACTOR, values, &res);
+  PQclear(res);
+  if (st != IPS_OK) tx_rollback(*out);
+  return st;
+}
+
+ips_status tx_commit(struct db_conn *conn) {
+  PGresult *res = NULL;
+  ips_status st = db_exec(conn, &COMMIT_TX, NULL, &res);
+  PQclear(res);
+  if (st != IPS_OK) tx_rollback(conn);
+  return st;
+}
+
+void tx_rollback(struct db_conn *conn) {
+  PGconn *pg = db_pgconn(conn);
+  if (pg == NULL || PQtransactionStatus(pg) == PQTRANS_IDLE) return;
+  PGresult *res = NULL;
+  db_exec(conn, &ROLLBACK_TX, NULL, &res);
+  PQclear(res);
+}

@@ -1,0 +1,76 @@
+#include "http/body.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "http/problem.h"
+#include "http/query.h"
+
+json_t *body_object(struct ips_request *req) {
+  if (req->body == NULL) {
+    problem_send(req, 400, "a JSON object is required as the request body");
+    return NULL;
+  }
+  if (!json_is_object(req->body)) {
+    problem_send(req, 400, "the request body must be a JSON object");
+    return NULL;
+  }
+  return req->body;
+}
+
+void body_error(json_t *errors, const char *field, const char *code, const char *message) {
+  char pointer[160];
+  snprintf(pointer, sizeof pointer, "/%s", field);
+  json_array_append_new(errors, problem_error_item(field, pointer, code, message));
+}
+
+void body_reject_unknown(json_t *obj, const char *const *allowed, json_t *errors) {
+  const char *key;
+  json_t *value;
+  json_object_foreach(obj, key, value) {
+    bool known = false;
+    for (const char *const *a = allowed; *a && !known; a++) known = strcmp(*a, key) == 0;
+    if (known) continue;
+    /* an unknown key is reported printable and short */
+    char shown[65];
+    size_t n = 0;
+    for (const char *c = key; *c && n < sizeof shown - 1; c++)
+      shown[n++] = ((unsigned char)*c < 0x20 || *c == 0x7F) ? '?' : *c;
+    shown[n] = '\0';
+    body_error(errors, shown, "unknown_field", "is not a field of this resource");
+  }
+}
+
+const char *body_string(json_t *obj, const char *field, size_t max_chars, bool required,
+                        json_t *errors) {
+  json_t *v = json_object_get(obj, field);
+  if (v == NULL || json_is_null(v)) {
+    if (required) body_error(errors, field, "required", "is required");
+    return NULL;
+  }
+  if (!json_is_string(v)) {
+    body_error(errors, field, "invalid", "must be a string");
+    return NULL;
+  }
+  const char *s = json_string_value(v);
+  if (*s == '\0') {
+    body_error(errors, field, required ? "required" : "invalid", "must not be empty");
+    return NULL;
+  }
+  if (utf8_length(s) > max_chars) {
+    char message[64];
+    snprintf(message, sizeof message, "must be at most %zu characters", max_chars);
+    body_error(errors, field, "too_long", message);
+    return NULL;
+  }
+  return s;
+}
+
+bool body_fail_if_errors(struct ips_request *req, json_t *errors) {
+  if (json_array_size(errors) == 0) {
+    json_decref(errors);
+    return false;
+  }
+  problem_send_errors(req, 422, "the request has invalid fields", errors);
+  return true;
+}

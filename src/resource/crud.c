@@ -1,0 +1,304 @@
+/* The engine's route handlers: list, read, create and update over a descriptor. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yder.h>
+
+#include "app.h"
+#include "db/tx.h"
+#include "domain/ids.h"
+#include "http/body.h"
+#include "http/preconditions.h"
+#include "http/problem.h"
+#include "http/response.h"
+#include "resource/engine_sql.h"
+#include "resource/resource.h"
+#include "resource/values.h"
+
+static const struct db_statement PARTNER_EXISTS = {
+  "engine_partner_exists", "SELECT EXISTS (SELECT 1 FROM project_partners WHERE code = $1)", 1, false};
+
+static const struct resource *resource_of(const struct ips_request *req) {
+  return req->route->data;
+}
+
+/* Answers a write's failure: 409 naming the field of a unique index. */
+static void write_failed(struct ips_request *req, const struct resource *r, ips_status st, PGresult *res) {
+  if (st == IPS_CONFLICT) {
+    const char *constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
+    const char *field = NULL;
+    for (const struct unique_index *u = r->uniques; u && u->index && constraint; u++)
+      if (strcmp(u->index, constraint) == 0) field = u->field;
+    json_t *errors = json_array();
+    body_error(errors, field ? field : "id", "conflict", "is already used by another record");
+    problem_send_errors(req, 409, "a record with this value already exists", errors);
+    return;
+  }
+  problem_from_status(req, st);
+}
+
+/* IPS_OK when code names a project partner; IPS_INVALID when not. */
+ips_status engine_partner_exists(struct db_conn *conn, const char *code) {
+  PGresult *res = NULL;
+  const char *values[] = {code};
+  ips_status st = db_exec(conn, &PARTNER_EXISTS, values, &res);
+  if (st == IPS_OK && PQgetvalue(res, 0, 0)[0] != 't') st = IPS_INVALID;
+  PQclear(res);
+  return st;
+}
+
+/* ---- list ---- */
+
+static bool list_allowed_param(const struct resource *r, const char *key) {
+  static const char *const common[] = {"limit", "cursor", "sort", "updated_since", NULL};
+  for (const char *const *c = common; *c; c++)
+    if (strcmp(*c, key) == 0) return true;
+  if (strcmp(key, "partner") == 0 && r->owned) return true;
+  if (strcmp(key, "q") == 0) {
+    for (size_t i = 0; i < r->nfields; i++)
+      if (r->fields[i].flags & FIELD_SEARCH) return true;
+    return false;
+  }
+  const struct field *f = resource_field(r, key);
+  return f && (f->flags & FIELD_FILTER);
+}
+
+void resource_list(struct ips_request *req) {
+  const struct resource *r = resource_of(req);
+  const struct resource_sql *s = r->sql;
+  struct list_params p;
+  struct query_values qv;
+  struct db_conn *conn;
+  PGresult *res = NULL;
+  for (size_t i = 0; i < req->query.n; i++) {
+    if (!list_allowed_param(r, req->query.keys[i])) {
+      problem_bad_parameter(req, req->query.keys[i], "unknown_parameter", "is not a parameter of this list");
+      return;
+    }
+  }
+  if (!list_params_parse(req, s->sorts, "-created_at", &p)) return;
+  query_values_init(&qv);
+  if (!list_filter_values(req, r, &p, &qv)) goto out;
+  ips_status st = request_db(req, &conn);
+  const char *partner = r->owned ? query_get(&req->query, "partner") : NULL;
+  if (st == IPS_OK && partner) {
+    st = engine_partner_exists(conn, partner);
+    if (st == IPS_INVALID) {
+      problem_bad_parameter(req, "partner", "invalid", "is not a project partner");
+      goto out;
+    }
+  }
+  size_t sort = (size_t)(p.sort - s->sorts);
+  if (st == IPS_OK) st = db_exec(conn, &s->list[sort][p.descending], (const char *const *)qv.values, &res);
+  if (st != IPS_OK) {
+    problem_from_status(req, st);
+    goto out;
+  }
+  static const int keys[] = {0, 1};
+  list_respond(req, &p, res, 2, keys);
+out:
+  PQclear(res);
+  query_values_free(&qv);
+  list_params_free(&p);
+}
+
+/* ---- read ---- */
+
+/* The {id} of the path when it is a UUID; otherwise sends 404. */
+static const char *path_id(struct ips_request *req) {
+  const char *id = request_param(req, "id");
+  if (id == NULL || !ids_uuid_valid(id)) {
+    problem_send(req, 404, "no such record");
+    return NULL;
+  }
+  return id;
+}
+
+static bool no_query(struct ips_request *req) {
+  if (req->query.n == 0) return true;
+  problem_bad_parameter(req, req->query.keys[0], "unknown_parameter", "this route takes no parameters");
+  return false;
+}
+
+static bool may(struct ips_request *req, const struct resource *r, policy_action action, const char *owner) {
+  const struct principal *p = &req->principal;
+  if (policy_allows(p->role_id, p->partner, r->policy, action, owner)) return true;
+  problem_send(req, 403, "your role may not do this to this record");
+  return false;
+}
+
+void resource_get(struct ips_request *req) {
+  const struct resource *r = resource_of(req);
+  struct db_conn *conn;
+  PGresult *res = NULL;
+  if (!no_query(req)) return;
+  const char *id = path_id(req);
+  if (id == NULL) return;
+  const char *values[] = {id};
+  ips_status st = request_db(req, &conn);
+  if (st == IPS_OK) st = db_exec(conn, &r->sql->get, values, &res);
+  if (st != IPS_OK) {
+    problem_from_status(req, st);
+    goto out;
+  }
+  if (PQntuples(res) == 0) {
+    problem_send(req, 404, "no such record");
+    goto out;
+  }
+  if (!may(req, r, ACTION_READ, PQgetisnull(res, 0, 1) ? NULL : PQgetvalue(res, 0, 1))) goto out;
+  if (precondition_not_modified(req, atoll(PQgetvalue(res, 0, 0)))) goto out;
+  respond_copy(req, 200, "application/json", PQgetvalue(res, 0, 2), (size_t)PQgetlength(res, 0, 2));
+out:
+  PQclear(res);
+}
+
+/* ---- writes ---- */
+
+/* Sends the written record: 201 with Location on create, 200 on update. */
+static void respond_written(struct ips_request *req, const struct resource *r, PGresult *res, bool created) {
+  char etag[24], location[128];
+  etag_format(atoll(PQgetvalue(res, 0, 1)), etag);
+  respond_copy(req, created ? 201 : 200, "application/json", PQgetvalue(res, 0, 2),
+               (size_t)PQgetlength(res, 0, 2));
+  respond_header(req, "ETag", etag);
+  if (created) {
+    snprintf(location, sizeof location, "/v1/%s/%s", r->name, PQgetvalue(res, 0, 0));
+    respond_header(req, "Location", location);
+  }
+}
+
+/* The owner of a record being written: only admin may name one. Adds a
+ * read_only error for anyone else; returns the owner (borrowed). */
+static const char *owner_of(struct ips_request *req, const json_t *body, const char *current,
+                            json_t *errors) {
+  json_t *given = json_object_get(body, "partner");
+  if (given == NULL) return current ? current : req->principal.partner;
+  if (!policy_may_set_owner(req->principal.role_id)) {
+    body_error(errors, "partner", "read_only", "only an admin may set the owner partner");
+    return NULL;
+  }
+  if (!json_is_string(given) || !ids_code_slug_valid(json_string_value(given), 2, 32)) {
+    body_error(errors, "partner", "invalid", "must be a project partner code");
+    return NULL;
+  }
+  return json_string_value(given);
+}
+
+/*
+ * The common tail of create and update: transforms write-only values, runs
+ * the resource's check hook and the statement in one transaction, answers.
+ */
+static void write_record(struct ips_request *req, const struct resource *r, const json_t *record,
+                         const char *owner, const char *id, long long version) {
+  struct write_values wv;
+  struct db_conn *conn = NULL;
+  PGresult *res = NULL;
+  json_t *errors = json_array();
+  bool creating = id == NULL;
+  if (!write_values_build(r, record, owner, id, version, &wv)) {
+    write_values_free(&wv);
+    json_decref(errors);
+    problem_send(req, 500, "could not prepare the record");
+    return;
+  }
+  ips_status st = tx_begin(req, &conn);
+  if (st == IPS_OK && r->owned && owner && (st = engine_partner_exists(conn, owner)) == IPS_INVALID) {
+    body_error(errors, "partner", "invalid", "is not a project partner");
+    st = IPS_OK;
+  }
+  if (st == IPS_OK && r->hooks.check) st = r->hooks.check(req, conn, record, errors);
+  if (st == IPS_OK && json_array_size(errors) > 0) {
+    tx_rollback(conn);
+    problem_send_errors(req, 422, "the request has invalid fields", errors);
+    errors = NULL;
+    goto out;
+  }
+  if (st == IPS_OK)
+    st = db_exec(conn, creating ? &r->sql->insert : &r->sql->update, (const char *const *)wv.values, &res);
+  if (st == IPS_OK && PQntuples(res) == 0) {
+    /* the version moved on between our read and this update */
+    tx_rollback(conn);
+    problem_send(req, 412, "the record has changed since it was read");
+    goto out;
+  }
+  if (st == IPS_OK) st = tx_commit(conn);
+  if (st != IPS_OK) {
+    if (conn) tx_rollback(conn);
+    write_failed(req, r, st, res);
+    goto out;
+  }
+  respond_written(req, r, res, creating);
+out:
+  json_decref(errors);
+  PQclear(res);
+  write_values_free(&wv);
+}
+
+void resource_create(struct ips_request *req) {
+  const struct resource *r = resource_of(req);
+  if (!no_query(req)) return;
+  json_t *body = body_object(req);
+  if (body == NULL) return;
+  json_t *errors = json_array();
+  resource_validate_mode(r, body, true, errors);
+  const char *owner = r->owned ? owner_of(req, body, NULL, errors) : NULL;
+  if (body_fail_if_errors(req, errors)) return;
+  write_record(req, r, body, owner, NULL, 0);
+}
+
+void resource_update(struct ips_request *req) {
+  const struct resource *r = resource_of(req);
+  struct db_conn *conn;
+  PGresult *res = NULL;
+  json_t *record = NULL;
+  if (!no_query(req)) return;
+  const char *id = path_id(req);
+  if (id == NULL) return;
+  const char *values[] = {id};
+  ips_status st = request_db(req, &conn);
+  if (st == IPS_OK) st = db_exec(conn, &r->sql->current, values, &res);
+  if (st != IPS_OK) {
+    problem_from_status(req, st);
+    goto out;
+  }
+  if (PQntuples(res) == 0) {
+    problem_send(req, 404, "no such record");
+    goto out;
+  }
+  const char *current_owner = PQgetisnull(res, 0, 1) ? NULL : PQgetvalue(res, 0, 1);
+  if (!may(req, r, ACTION_UPDATE, current_owner)) goto out;
+  long long version = atoll(PQgetvalue(res, 0, 0));
+  const char *if_match = request_header(req, "If-Match");
+  if (if_match == NULL) {
+    problem_send(req, 428, "If-Match with the record's ETag is required");
+    goto out;
+  }
+  if (!etag_list_matches(if_match, version)) {
+    problem_send(req, 412, "the record has changed since it was read");
+    goto out;
+  }
+  json_t *patch = body_object(req);
+  if (patch == NULL) goto out;
+  record = json_loads(PQgetvalue(res, 0, 2), 0, NULL);
+  if (record == NULL) {
+    problem_send(req, 500, "could not read the record");
+    goto out;
+  }
+  json_t *errors = json_array();
+  /* id, version and the timestamps are the server's; the rest merges in */
+  json_t *clean = resource_without_meta(patch, errors);
+  merge_patch_apply(record, clean);
+  json_decref(clean);
+  resource_validate_mode(r, record, false, errors);
+  const char *owner = r->owned ? owner_of(req, patch, current_owner, errors) : NULL;
+  if (body_fail_if_errors(req, errors)) goto out;
+  char owner_copy[40];
+  snprintf(owner_copy, sizeof owner_copy, "%s", owner ? owner : "");
+  PQclear(res);
+  res = NULL;
+  request_db_release(req); /* a password is hashed before the transaction */
+  write_record(req, r, record, owner ? owner_copy : NULL, id, version);
+out:
+  json_decref(record);
+  PQclear(res);
+}

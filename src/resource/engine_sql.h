@@ -1,0 +1,20 @@
+/* The SQL the engine generates for one resource (internal to src/resource). */
+#ifndef IPS_RESOURCE_ENGINE_SQL_H
+#define IPS_RESOURCE_ENGINE_SQL_H
+
+#include "resource/resource.h"
+
+struct resource_sql {
+  char *json;                       /* json_build_object(...) of a row */
+  struct db_statement get;          /* $1 id -> version, json */
+  struct db_statement current;      /* $1 id -> version, partner, writable fields as json */
+  struct db_statement insert;       /* fields..., partner -> version, json */
+  struct db_statement update;       /* $1 id, $2 version, fields..., partner -> version, json */
+  struct db_statement exists;       /* $1 id -> version */
+  struct list_sort sorts[RESOURCE_MAX_SORTS + 3];
+  size_t nsorts;
+  /* [sort][descending]: partner?, filters..., q, updated_since, cursor key, cursor id, limit */
+  struct db_statement list[RESOURCE_MAX_SORTS + 2][2];
+};
+
+#endif

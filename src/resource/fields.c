@@ -1,0 +1,139 @@
+/* Validating request bodies against a descriptor, and RFC 7396 merge patch. */
+#include <stdio.h>
+#include <string.h>
+
+#include "domain/ids.h"
+#include "http/body.h"
+#include "http/query.h"
+#include "resource/resource.h"
+
+static const char *const META[] = {"id", "version", "created_at", "updated_at", NULL};
+
+static bool is_meta(const char *key) {
+  for (const char *const *m = META; *m; m++)
+    if (strcmp(*m, key) == 0) return true;
+  return false;
+}
+
+const struct field *resource_field(const struct resource *r, const char *name) {
+  for (size_t i = 0; i < r->nfields; i++)
+    if (strcmp(r->fields[i].name, name) == 0) return &r->fields[i];
+  return NULL;
+}
+
+static bool enum_has(const char *const *values, const char *s) {
+  for (const char *const *v = values; v && *v; v++)
+    if (strcmp(*v, s) == 0) return true;
+  return false;
+}
+
+static void check_string(const struct field *f, const char *s, json_t *errors) {
+  size_t n = utf8_length(s);
+  char message[96];
+  if ((long)n < (f->min ? f->min : 1)) {
+    snprintf(message, sizeof message, "must be at least %ld characters", f->min ? f->min : 1);
+    body_error(errors, f->name, *s ? "too_short" : "required", message);
+  } else if (f->max && (long)n > f->max) {
+    snprintf(message, sizeof message, "must be at most %ld characters", f->max);
+    body_error(errors, f->name, "too_long", message);
+  } else if (f->valid && !f->valid(s)) {
+    body_error(errors, f->name, f->invalid_code ? f->invalid_code : "invalid", "is not valid");
+  }
+}
+
+/* Checks one present, non-null value against its field. */
+static void check_value(const struct field *f, const json_t *v, json_t *errors) {
+  char message[96];
+  switch (f->type) {
+    case FIELD_STRING:
+      if (!json_is_string(v)) body_error(errors, f->name, "invalid", "must be a string");
+      else check_string(f, json_string_value(v), errors);
+      break;
+    case FIELD_ENUM:
+      if (!json_is_string(v) || !enum_has(f->values, json_string_value(v))) {
+        size_t len = (size_t)snprintf(message, sizeof message, "must be one of");
+        for (const char *const *e = f->values; *e && len < sizeof message; e++)
+          len += (size_t)snprintf(message + len, sizeof message - len, " %s", *e);
+        body_error(errors, f->name, "invalid", message);
+      }
+      break;
+    case FIELD_BOOL:
+      if (!json_is_boolean(v)) body_error(errors, f->name, "invalid", "must be true or false");
+      break;
+    case FIELD_INT:
+      if (!json_is_integer(v) || json_integer_value(v) < f->min || json_integer_value(v) > f->max) {
+        snprintf(message, sizeof message, "must be a whole number from %ld to %ld", f->min, f->max);
+        body_error(errors, f->name, "invalid", message);
+      }
+      break;
+    case FIELD_DATE:
+      if (!json_is_string(v) || !ids_parse_date(json_string_value(v), NULL, NULL, NULL))
+        body_error(errors, f->name, "invalid", "must be a date YYYY-MM-DD");
+      break;
+  }
+}
+
+json_t *resource_without_meta(const json_t *patch, json_t *errors) {
+  json_t *clean = json_deep_copy(patch);
+  const char *key;
+  json_t *v;
+  void *tmp;
+  json_object_foreach_safe(clean, tmp, key, v) {
+    if (!is_meta(key)) continue;
+    body_error(errors, key, "read_only", "is set by the server");
+    json_object_del(clean, key);
+  }
+  return clean;
+}
+
+void resource_validate_mode(const struct resource *r, const json_t *obj, bool creating, json_t *errors) {
+  const char *key;
+  json_t *v;
+  json_object_foreach((json_t *)obj, key, v) {
+    if (is_meta(key)) body_error(errors, key, "read_only", "is set by the server");
+    else if (strcmp(key, "partner") == 0 && r->owned) continue; /* the engine decides */
+    else if (resource_field(r, key) == NULL) {
+      static const char *const none[] = {NULL};
+      json_t *one = json_object();
+      json_object_set((json_t *)one, key, v);
+      body_reject_unknown(one, none, errors);
+      json_decref(one);
+    }
+  }
+  for (size_t i = 0; i < r->nfields; i++) {
+    const struct field *f = &r->fields[i];
+    json_t *value = json_object_get(obj, f->name);
+    bool absent = value == NULL || json_is_null(value);
+    bool required = (f->flags & FIELD_REQUIRED) && (creating || !(f->flags & FIELD_WRITE_ONLY));
+    if (absent) {
+      if (required) body_error(errors, f->name, "required", "is required");
+      continue;
+    }
+    check_value(f, value, errors);
+  }
+}
+
+void resource_validate(const struct resource *r, const json_t *obj, json_t *errors) {
+  resource_validate_mode(r, obj, true, errors);
+}
+
+bool merge_patch_apply(json_t *target, const json_t *patch) {
+  const char *key;
+  json_t *v;
+  if (!json_is_object(patch) || !json_is_object(target)) return false;
+  json_object_foreach((json_t *)patch, key, v) {
+    if (json_is_null(v)) {
+      json_object_del(target, key);
+    } else if (json_is_object(v)) {
+      json_t *inner = json_object_get(target, key);
+      if (!json_is_object(inner)) {
+        inner = json_object();
+        json_object_set_new(target, key, inner);
+      }
+      merge_patch_apply(inner, v);
+    } else {
+      json_object_set(target, key, v);
+    }
+  }
+  return true;
+}

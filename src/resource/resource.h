@@ -1,0 +1,130 @@
+/*
+ * The resource engine: a resource is a static descriptor (table, fields,
+ * filters, sorts, policy row, hooks) and the engine serves every convention
+ * of DESIGN §4 from it — list, read, create, merge-patch update — with no
+ * per-resource copy of CRUD code. SQL is generated once, at start-up, from
+ * the descriptor; identifiers in it come only from these static tables.
+ *
+ * Every engine table has id (uuid), version, created_at and updated_at;
+ * resource->owned adds the owner partner column "partner".
+ */
+#ifndef IPS_RESOURCE_RESOURCE_H
+#define IPS_RESOURCE_RESOURCE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "auth/policy.h"
+#include "db/pool.h"
+#include "http/request.h"
+#include "ips.h"
+#include "resource/list.h"
+
+#define RESOURCE_MAX_FIELDS 40
+#define RESOURCE_MAX_SORTS 4
+
+enum field_type {
+  FIELD_STRING,
+  FIELD_ENUM,
+  FIELD_BOOL,
+  FIELD_INT,
+  FIELD_DATE,
+};
+
+enum field_flags {
+  FIELD_REQUIRED = 1 << 0,    /* must be present and not null */
+  FIELD_WRITE_ONLY = 1 << 1,  /* accepted, never returned (a password) */
+  FIELD_FILTER = 1 << 2,      /* equality filter ?name=value */
+  FIELD_SEARCH = 1 << 3,      /* part of q (case-insensitive substring) */
+};
+
+struct field {
+  const char *name;                 /* JSON name, also the column */
+  enum field_type type;
+  unsigned flags;
+  long min, max;                    /* string length in characters, or int range */
+  const char *const *values;        /* FIELD_ENUM: NULL-ended */
+  bool (*valid)(const char *value); /* FIELD_STRING: an extra check */
+  const char *invalid_code;         /* code when valid() refuses, e.g. "invalid_checksum" */
+  const char *column_default;       /* SQL used on create when absent (a literal) */
+  const char *column;               /* the column when it is not the name */
+  /* Turns an accepted value into the column's (a password into its hash):
+   * a new string (free it) or NULL on failure. Runs before the transaction. */
+  char *(*to_column)(const char *value);
+};
+
+/* A unique index and the field it protects, for a 409 that names it. */
+struct unique_index {
+  const char *index;
+  const char *field;
+};
+
+struct resource;
+
+/*
+ * Hooks for what is particular to one resource; each may be NULL.
+ * check: after the fields are valid, with the record as it will be written
+ * (borrowed) and a connection inside the write's transaction; adds errors
+ * (answered 422) or returns a failed status.
+ */
+struct resource_hooks {
+  ips_status (*check)(struct ips_request *req, struct db_conn *conn, const json_t *record,
+                      json_t *errors);
+};
+
+struct resource_sql;   /* generated at start-up */
+
+struct resource {
+  const char *name;                 /* the path segment, e.g. "users" */
+  const char *table;
+  policy_resource policy;
+  bool owned;                       /* has an owner "partner" set from the token */
+  const struct field *fields;
+  size_t nfields;
+  const char *const *sorts;         /* sortable fields besides created_at, updated_at */
+  const struct unique_index *uniques;
+  struct resource_hooks hooks;
+  struct resource_sql *sql;         /* filled by resource_prepare */
+};
+
+/* Generates the resource's SQL; IPS_ERROR (logged) on a descriptor error. */
+ips_status resource_prepare(struct resource *r);
+void resource_release(struct resource *r);
+
+/* Route handlers: the route's data is the struct resource. */
+void resource_list(struct ips_request *req);
+void resource_get(struct ips_request *req);
+void resource_create(struct ips_request *req);
+void resource_update(struct ips_request *req);
+
+/* IPS_OK when code names a live project partner, IPS_INVALID when it does
+ * not, another status when the database failed. */
+ips_status engine_partner_exists(struct db_conn *conn, const char *code);
+
+/* Pure parts, exposed for unit tests. */
+
+/*
+ * Validates obj against the fields for a create (every required field
+ * present) or a whole record after a merge patch. Unknown and read-only
+ * members are errors. Adds every problem to errors.
+ */
+void resource_validate(const struct resource *r, const json_t *obj, json_t *errors);
+/* The same for a create (creating) or for a whole record after a patch, where
+ * write-only fields need not be present. */
+void resource_validate_mode(const struct resource *r, const json_t *obj, bool creating, json_t *errors);
+
+/* A copy of patch without id, version, created_at and updated_at, each of
+ * which is reported read_only in errors. Returns a new reference. */
+json_t *resource_without_meta(const json_t *patch, json_t *errors);
+
+/* The field called name, borrowed; NULL when the resource has none. */
+const struct field *resource_field(const struct resource *r, const char *name);
+
+/*
+ * Applies an RFC 7396 merge patch to target in place (steals nothing; patch
+ * is borrowed). Returns false when patch is not an object.
+ */
+bool merge_patch_apply(json_t *target, const json_t *patch);
+
+#endif

@@ -1,0 +1,146 @@
+#include "resource/values.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain/ids.h"
+#include "http/problem.h"
+#include "http/query.h"
+
+void query_values_init(struct query_values *qv) { memset(qv, 0, sizeof *qv); }
+
+void query_values_free(struct query_values *qv) {
+  for (size_t i = 0; i < qv->n; i++) free(qv->values[i]);
+  qv->n = 0;
+}
+
+static void push(struct query_values *qv, const char *v) {
+  if (qv->n < VALUES_MAX) qv->values[qv->n++] = v ? strdup(v) : NULL;
+}
+
+static bool int_text_valid(const char *s, long min, long max) {
+  char *end;
+  if (*s == '\0' || strlen(s) > 11) return false;
+  long v = strtol(s, &end, 10);
+  return *end == '\0' && v >= min && v <= max && (s[0] != '+');
+}
+
+/* Checks a filter's text against its field; false with the message. */
+static bool filter_valid(const struct field *f, const char *v, const char **message) {
+  switch (f->type) {
+    case FIELD_ENUM:
+      for (const char *const *e = f->values; *e; e++)
+        if (strcmp(*e, v) == 0) return true;
+      *message = "is not one of the allowed values";
+      return false;
+    case FIELD_BOOL:
+      *message = "must be true or false";
+      return strcmp(v, "true") == 0 || strcmp(v, "false") == 0;
+    case FIELD_INT:
+      *message = "must be a whole number in range";
+      return int_text_valid(v, f->min, f->max);
+    case FIELD_DATE:
+      *message = "must be a date YYYY-MM-DD";
+      return ids_parse_date(v, NULL, NULL, NULL);
+    case FIELD_STRING:
+      *message = "must be 1 to 300 characters";
+      return *v && utf8_length(v) <= 300;
+  }
+  return false;
+}
+
+bool list_filter_values(struct ips_request *req, const struct resource *r, const struct list_params *p,
+                        struct query_values *qv) {
+  const char *message = "is not valid";
+  if (r->owned) {
+    const char *partner = query_get(&req->query, "partner");
+    if (partner && !ids_code_slug_valid(partner, 2, 32)) {
+      problem_bad_parameter(req, "partner", "invalid", "is not a project partner");
+      return false;
+    }
+    push(qv, partner);
+  }
+  bool searchable = false;
+  for (size_t i = 0; i < r->nfields; i++) {
+    const struct field *f = &r->fields[i];
+    searchable |= (f->flags & FIELD_SEARCH) != 0;
+    if (!(f->flags & FIELD_FILTER)) continue;
+    const char *v = query_get(&req->query, f->name);
+    if (v && !filter_valid(f, v, &message)) {
+      problem_bad_parameter(req, f->name, "invalid", message);
+      return false;
+    }
+    push(qv, v);
+  }
+  const char *q = searchable ? query_get(&req->query, "q") : NULL;
+  if (q && (*q == '\0' || utf8_length(q) > 100)) {
+    problem_bad_parameter(req, "q", *q ? "too_long" : "invalid", "must be 1 to 100 characters");
+    return false;
+  }
+  char *pattern = q ? list_like_pattern(q) : NULL;
+  push(qv, pattern);
+  free(pattern);
+  const char *since = query_get(&req->query, "updated_since");
+  if (since && !ids_timestamp_valid(since)) {
+    problem_bad_parameter(req, "updated_since", "invalid", "must be an RFC 3339 timestamp");
+    return false;
+  }
+  push(qv, since);
+  bool time_sort = strcmp(p->sort->name, "created_at") == 0 || strcmp(p->sort->name, "updated_at") == 0;
+  if (p->after[0] && ((time_sort && !ids_timestamp_valid(p->after[0])) || !ids_uuid_valid(p->after[1]))) {
+    problem_bad_parameter(req, "cursor", "invalid", "is not a cursor of this list and sort; use next_cursor as given");
+    return false;
+  }
+  push(qv, p->after[0]);
+  push(qv, p->after[1]);
+  char limit[24];
+  list_fetch_limit(p, limit);
+  push(qv, limit);
+  return qv->n < VALUES_MAX;
+}
+
+/* The column text of a JSON value: a new string, or NULL for null/absent. */
+static char *text_of(const json_t *v) {
+  char buf[32];
+  if (v == NULL || json_is_null(v)) return NULL;
+  if (json_is_string(v)) return strdup(json_string_value(v));
+  if (json_is_true(v)) return strdup("true");
+  if (json_is_false(v)) return strdup("false");
+  if (json_is_integer(v)) {
+    snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v));
+    return strdup(buf);
+  }
+  return NULL;
+}
+
+bool write_values_build(const struct resource *r, const json_t *record, const char *owner, const char *id,
+                        long long version, struct write_values *wv) {
+  char buf[24];
+  memset(wv, 0, sizeof *wv);
+  if (id) {
+    wv->values[wv->n++] = strdup(id);
+    snprintf(buf, sizeof buf, "%lld", version);
+    wv->values[wv->n++] = strdup(buf);
+  }
+  bool ok = true;
+  for (size_t i = 0; i < r->nfields; i++) {
+    const struct field *f = &r->fields[i];
+    json_t *v = json_object_get(record, f->name);
+    char *text = text_of(v);
+    if (text && f->to_column) {
+      char *column = f->to_column(text);
+      free(text);
+      text = column;
+      ok &= text != NULL;
+    }
+    wv->values[wv->n++] = text;
+  }
+  if (r->owned) wv->values[wv->n++] = owner ? strdup(owner) : NULL;
+  return ok;
+}
+
+void write_values_free(struct write_values *wv) {
+  for (size_t i = 0; i < wv->n; i++) free(wv->values[i]);
+  wv->n = 0;
+}

@@ -1,0 +1,45 @@
+/*
+ * Statement parameters of the engine, as text: the filters of a list from
+ * its query string, and the columns of a write from its record.
+ */
+#ifndef IPS_RESOURCE_VALUES_H
+#define IPS_RESOURCE_VALUES_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "resource/resource.h"
+
+#define VALUES_MAX (RESOURCE_MAX_FIELDS + 8)
+
+struct query_values {
+  char *values[VALUES_MAX];   /* owned; NULL is SQL NULL */
+  size_t n;
+};
+
+void query_values_init(struct query_values *qv);
+void query_values_free(struct query_values *qv);
+
+/*
+ * The list statement's parameters in its order: partner (owned resources),
+ * each filter field, q, updated_since, the cursor's key and id, limit + 1.
+ * On a bad value sends a 400 naming the parameter and returns false.
+ */
+bool list_filter_values(struct ips_request *req, const struct resource *r, const struct list_params *p,
+                        struct query_values *qv);
+
+struct write_values {
+  char *values[VALUES_MAX];
+  size_t n;
+};
+
+/*
+ * The insert's (id NULL) or update's parameters: for an update $1 id and
+ * $2 version first, then each field's column value (to_column applied), then
+ * the owner partner. False on allocation or transform failure.
+ */
+bool write_values_build(const struct resource *r, const json_t *record, const char *owner, const char *id,
+                        long long version, struct write_values *wv);
+void write_values_free(struct write_values *wv);
+
+#endif

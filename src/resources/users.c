@@ -1,0 +1,83 @@
+#include "resources/users.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/password.h"
+#include "domain/ids.h"
+#include "http/body.h"
+#include "http/response.h"
+
+static const char *const ROLES[] = {"admin", "coordinator", "advisor", "auditor", "integration", NULL};
+
+bool users_username_valid(const char *s) {
+  size_t n = strlen(s);
+  if (n < 2 || n > 64 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9'))) return false;
+  for (const char *c = s; *c; c++)
+    if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '.' || *c == '_' || *c == '-'))
+      return false;
+  return true;
+}
+
+static bool partner_code_valid(const char *s) { return ids_code_slug_valid(s, 2, 32); }
+
+static bool password_acceptable(const char *s) { return password_weakness(s) == NULL; }
+
+/* Returns the argon2id hash of password as a new string, or NULL. */
+static char *password_column(const char *password) {
+  char hash[PASSWORD_HASH_MAX];
+  return password_hash(password, hash) == IPS_OK ? strdup(hash) : NULL;
+}
+
+static const struct field FIELDS[] = {
+  {.name = "username", .type = FIELD_STRING, .flags = FIELD_REQUIRED | FIELD_SEARCH, .min = 2, .max = 64,
+   .valid = users_username_valid},
+  {.name = "partner", .type = FIELD_STRING, .flags = FIELD_REQUIRED | FIELD_FILTER, .min = 2, .max = 32,
+   .valid = partner_code_valid},
+  {.name = "role", .type = FIELD_ENUM, .flags = FIELD_REQUIRED | FIELD_FILTER, .values = ROLES},
+  {.name = "password", .type = FIELD_STRING, .flags = FIELD_WRITE_ONLY, .min = PASSWORD_MIN_LENGTH,
+   .max = PASSWORD_MAX_LENGTH, .valid = password_acceptable, .invalid_code = "too_weak",
+   .column = "password_hash", .to_column = password_column},
+  {.name = "active", .type = FIELD_BOOL, .flags = FIELD_FILTER, .column_default = "true"},
+};
+
+static const char *const SORTS[] = {"username", NULL};
+static const struct unique_index UNIQUES[] = {{"users_username", "username"}, {NULL, NULL}};
+
+/* A user's partner must be a project partner. */
+static ips_status users_check(struct ips_request *req, struct db_conn *conn, const json_t *record,
+                              json_t *errors) {
+  (void)req;
+  const char *partner = json_string_value(json_object_get(record, "partner"));
+  ips_status st = partner ? engine_partner_exists(conn, partner) : IPS_OK;
+  if (st == IPS_INVALID) {
+    body_error(errors, "partner", "invalid", "is not a project partner");
+    st = IPS_OK;
+  }
+  return st;
+}
+
+struct resource users_resource = {
+  .name = "users",
+  .table = "users",
+  .policy = POLICY_USERS,
+  .owned = false,
+  .fields = FIELDS,
+  .nfields = sizeof FIELDS / sizeof FIELDS[0],
+  .sorts = SORTS,
+  .uniques = UNIQUES,
+  .hooks = {.check = users_check},
+};
+
+void users_me(struct ips_request *req) {
+  const struct principal *p = &req->principal;
+  json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:I}", "sub", p->sub, "partner", p->partner, "role", p->role,
+                          "iss", p->iss, "exp", (json_int_t)p->exp);
+  char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+  json_decref(doc);
+  if (text == NULL) {
+    respond_empty(req, 500);
+    return;
+  }
+  respond_json_owned(req, 200, text, strlen(text));
+}
