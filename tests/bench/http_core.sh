@@ -8,6 +8,7 @@ cd "$(dirname "$0")/../.."
 trap bench_stop EXIT
 
 bench_setup
+export IPS_JWT_SECRET=${IPS_JWT_SECRET:-bench-secret-of-at-least-32-bytes-long}
 bench_start_server
 echo "ips-api $(build/ips-api version), $(nproc) cores, wrk -t2 -c32 -d${BENCH_SECONDS:-20}s"
 bench_wrk "GET /healthz" "$BASE/healthz"
