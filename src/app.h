@@ -33,6 +33,7 @@ struct metrics;
 struct db_pool;
 struct jwt_keys;
 struct token_cache;
+struct notifier;
 
 struct app {
   const struct ips_config *cfg;     /* borrowed */
@@ -42,6 +43,7 @@ struct app {
   struct metrics *metrics;          /* owned by server.c */
   struct jwt_keys *keys;            /* owned by server.c */
   struct token_cache *tokens;       /* owned by server.c; NULL when IPS_AUTH_CACHE=off */
+  struct notifier *notifier;        /* owned by server.c: wakes change-feed long polls */
 };
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "app.h"
 #include "db/migrate.h"
+#include "db/notify.h"
 #include "db/pool.h"
 #include "http/access_log.h"
 #include "http/body_guard.h"
@@ -27,7 +28,11 @@
 #include "auth/token_cache.h"
 #include "auth/tokens.h"
 #include "resource/resource.h"
+#include "resources/audit.h"
+#include "resources/changes.h"
+#include "resources/es_entities.h"
 #include "resources/gminas.h"
+#include "resources/partnership_members.h"
 #include "resources/users.h"
 #include "resources/health.h"
 
@@ -49,10 +54,22 @@ static const struct route routes[] = {
   {"POST", "/v1/users", resource_create, ENGINE(&users_resource, POLICY_USERS, ACTION_CREATE)},
   {"GET", "/v1/users/{id}", resource_get, ENGINE(&users_resource, POLICY_USERS, ACTION_READ)},
   {"PATCH", "/v1/users/{id}", resource_update, ENGINE(&users_resource, POLICY_USERS, ACTION_UPDATE)},
+#define CRUD(path, res, policy)                                               \
+  {"GET", path, resource_list, ENGINE(res, policy, ACTION_READ)},             \
+  {"POST", path, resource_create, ENGINE(res, policy, ACTION_CREATE)},        \
+  {"GET", path "/{id}", resource_get, ENGINE(res, policy, ACTION_READ)},      \
+  {"PATCH", path "/{id}", resource_update, ENGINE(res, policy, ACTION_UPDATE)}, \
+  {"DELETE", path "/{id}", resource_delete, ENGINE(res, policy, ACTION_DELETE)}
+  CRUD("/v1/partnership-members", &partnership_members_resource, POLICY_PARTNERSHIP_MEMBERS),
+  CRUD("/v1/es-entities", &es_entities_resource, POLICY_ES_ENTITIES),
+  {"GET", "/v1/public/es-entities", resource_list, ROUTE_PUBLIC, 0, 0, &public_es_entities_resource},
+  {"GET", "/v1/audit", audit_list, 0, POLICY_AUDIT, ACTION_READ, NULL},
+  {"GET", "/v1/changes", changes_list, 0, POLICY_CHANGES, ACTION_READ, NULL},
 };
 
 /* The resources served by the engine, prepared at start-up. */
-static struct resource *const engine_resources[] = {&users_resource};
+static struct resource *const engine_resources[] = {
+  &users_resource, &partnership_members_resource, &es_entities_resource, &public_es_entities_resource};
 
 static double seconds_since(const struct timespec *start) {
   struct timespec now;
@@ -231,7 +248,7 @@ int server_run(const struct ips_config *cfg) {
   bool inst_ready = false;
   struct db_pool_options popt = {cfg->database_url, cfg->db_pool_size, cfg->db_checkout_timeout_ms,
                                  cfg->db_prepared_statements};
-  struct app app = {cfg, NULL, routes, sizeof routes / sizeof routes[0], NULL, NULL, NULL};
+  struct app app = {cfg, NULL, routes, sizeof routes / sizeof routes[0], NULL, NULL, NULL, NULL};
 
   /* Signals go to sigwait() below, not to the worker threads made from here on. */
   sigset_t set;
@@ -257,6 +274,8 @@ int server_run(const struct ips_config *cfg) {
     goto out;
   }
   if (!schema_is_current(app.pool)) goto out;
+  /* long polls of the change feed may hold half of the workers, no more */
+  app.notifier = notifier_start(cfg->database_url, cfg->threads / 2);
   /* ulfius wants a port > 0 here; MHD_OPTION_SOCK_ADDR decides the real one. */
   if (ulfius_init_instance(&inst, 1, NULL, NULL) != U_OK) {
     y_log_message(Y_LOG_LEVEL_ERROR, "serve: cannot set up the HTTP instance");
@@ -274,12 +293,14 @@ int server_run(const struct ips_config *cfg) {
   int sig = wait_for_signal();
   y_log_message(Y_LOG_LEVEL_INFO, "serve: %s received, draining", sig == SIGINT ? "SIGINT" : "SIGTERM");
   MHD_socket listener = MHD_quiesce_daemon(inst.mhd_daemon);
+  notifier_shutdown(app.notifier); /* long polls answer now */
   drain(app.metrics, cfg->shutdown_timeout_s);
   ulfius_stop_framework(&inst);
   if (listener != MHD_INVALID_SOCKET) close(listener);
   code = 0;
 out:
   if (inst_ready) ulfius_clean_instance(&inst);
+  notifier_stop(app.notifier);
   db_pool_destroy(app.pool);
   metrics_destroy(app.metrics);
   token_cache_destroy(app.tokens);

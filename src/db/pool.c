@@ -181,6 +181,8 @@ static ips_status classify_failure(struct db_conn *c, const struct db_statement 
   if (PQstatus(c->pg) != CONNECTION_OK) return IPS_UNAVAILABLE;
   const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
   if (state && strcmp(state, "23505") == 0) return IPS_CONFLICT;
+  /* a foreign key or check constraint: the caller names the field */
+  if (state && (strcmp(state, "23503") == 0 || strcmp(state, "23514") == 0)) return IPS_INVALID;
   /* 57P0x: the server is shutting down or restarting. */
   if (state && (strncmp(state, "08", 2) == 0 || strncmp(state, "57P0", 4) == 0))
     return IPS_UNAVAILABLE;

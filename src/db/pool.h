@@ -54,6 +54,7 @@ PGconn *db_pgconn(struct db_conn *conn);
  * (PGRES_TUPLES_OK or PGRES_COMMAND_OK). On failure *out is the failed result
  * or NULL, and the status says why: IPS_UNAVAILABLE when the connection broke
  * (it is replaced on next checkout), IPS_CONFLICT for a unique violation,
+ * IPS_INVALID for a foreign key or check violation (the result names it),
  * IPS_ERROR otherwise (logged). A reading statement outside a transaction is
  * retried once on a fresh connection when the old one turned out to be broken
  * (after a database restart every pooled connection is broken once).

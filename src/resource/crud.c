@@ -22,19 +22,27 @@ static const struct resource *resource_of(const struct ips_request *req) {
   return req->route->data;
 }
 
-/* Answers a write's failure: 409 naming the field of a unique index. */
+/* Answers a write's failure: 409 naming the field of a unique index, 422
+ * naming the field of a foreign key or check. */
 static void write_failed(struct ips_request *req, const struct resource *r, ips_status st, PGresult *res) {
+  const char *constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
+  const struct constraint_field *c = r->constraints;
+  while (c && c->constraint && !(constraint && strcmp(c->constraint, constraint) == 0)) c++;
+  if (c == NULL || c->constraint == NULL) c = NULL;
   if (st == IPS_CONFLICT) {
-    const char *constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
-    const char *field = NULL;
-    for (const struct unique_index *u = r->uniques; u && u->index && constraint; u++)
-      if (strcmp(u->index, constraint) == 0) field = u->field;
     json_t *errors = json_array();
-    body_error(errors, field ? field : "id", "conflict", "is already used by another record");
+    body_error(errors, c ? c->field : "id", "conflict", "is already used by another record");
     problem_send_errors(req, 409, "a record with this value already exists", errors);
-    return;
+  } else if (st == IPS_INVALID && c) {
+    json_t *errors = json_array();
+    body_error(errors, c->field, c->code ? c->code : "invalid", c->message ? c->message : "is not valid");
+    problem_send_errors(req, 422, "the request has invalid fields", errors);
+  } else {
+    if (st == IPS_INVALID)
+      y_log_message(Y_LOG_LEVEL_ERROR, "resource %s: constraint %s has no field", r->name,
+                    constraint ? constraint : "?");
+    problem_from_status(req, st == IPS_INVALID ? IPS_ERROR : st);
   }
-  problem_from_status(req, st);
 }
 
 /* IPS_OK when code names a project partner; IPS_INVALID when not. */
@@ -300,5 +308,56 @@ void resource_update(struct ips_request *req) {
   write_record(req, r, record, owner ? owner_copy : NULL, id, version);
 out:
   json_decref(record);
+  PQclear(res);
+}
+
+/* ---- delete ---- */
+
+void resource_delete(struct ips_request *req) {
+  const struct resource *r = resource_of(req);
+  struct db_conn *conn;
+  PGresult *res = NULL;
+  if (!no_query(req)) return;
+  const char *id = path_id(req);
+  if (id == NULL) return;
+  const char *key[] = {id};
+  ips_status st = request_db(req, &conn);
+  if (st == IPS_OK) st = db_exec(conn, &r->sql->current, key, &res);
+  if (st != IPS_OK) goto fail;
+  if (PQntuples(res) == 0) {
+    problem_send(req, 404, "no such record");
+    goto out;
+  }
+  if (!may(req, r, ACTION_DELETE, PQgetisnull(res, 0, 1) ? NULL : PQgetvalue(res, 0, 1))) goto out;
+  long long version = atoll(PQgetvalue(res, 0, 0));
+  const char *if_match = request_header(req, "If-Match");
+  if (if_match == NULL) {
+    problem_send(req, 428, "If-Match with the record's ETag is required");
+    goto out;
+  }
+  if (!etag_list_matches(if_match, version)) {
+    problem_send(req, 412, "the record has changed since it was read");
+    goto out;
+  }
+  PQclear(res);
+  res = NULL;
+  char version_text[24];
+  snprintf(version_text, sizeof version_text, "%lld", version);
+  const char *values[] = {id, version_text};
+  st = tx_begin(req, &conn);
+  if (st == IPS_OK) st = db_exec(conn, &r->sql->remove, values, &res);
+  if (st == IPS_OK && PQntuples(res) == 0) {
+    tx_rollback(conn);
+    problem_send(req, 412, "the record has changed since it was read");
+    goto out;
+  }
+  if (st == IPS_OK) st = tx_commit(conn);
+  if (st != IPS_OK) goto fail;
+  respond_empty(req, 204);
+  goto out;
+fail:
+  if (conn) tx_rollback(conn);
+  problem_from_status(req, st);
+out:
   PQclear(res);
 }

@@ -11,6 +11,7 @@ struct resource_sql {
   struct db_statement insert;       /* fields..., partner -> version, json */
   struct db_statement update;       /* $1 id, $2 version, fields..., partner -> version, json */
   struct db_statement exists;       /* $1 id -> version */
+  struct db_statement remove;       /* $1 id, $2 version -> version (soft delete) */
   struct list_sort sorts[RESOURCE_MAX_SORTS + 3];
   size_t nsorts;
   /* [sort][descending]: partner?, filters..., q, updated_since, cursor key, cursor id, limit */

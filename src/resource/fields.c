@@ -1,5 +1,6 @@
 /* Validating request bodies against a descriptor, and RFC 7396 merge patch. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "domain/ids.h"
@@ -136,4 +137,45 @@ bool merge_patch_apply(json_t *target, const json_t *patch) {
     }
   }
   return true;
+}
+
+bool field_nip_valid(const char *s) { return ids_nip_valid(s); }
+bool field_regon_valid(const char *s) { return ids_regon_valid(s); }
+bool field_krs_valid(const char *s) { return ids_krs_valid(s); }
+bool field_postal_code_valid(const char *s) { return ids_postal_code_valid(s); }
+bool field_email_valid(const char *s) { return ids_email_valid(s); }
+bool field_phone_valid(const char *s) { return ids_phone_valid(s); }
+bool field_url_valid(const char *s) { return ids_url_valid(s); }
+bool field_teryt_valid(const char *s) { return ids_teryt_gmina_wellformed(s); }
+char *field_teryt_current(const char *s) { return strdup(ids_teryt_gmina_current(s)); }
+
+static const struct db_statement DATE_IN_FUTURE = {
+  "field_date_in_future", "SELECT $1::date > (now() AT TIME ZONE 'Europe/Warsaw')::date", 1, false};
+
+ips_status field_date_not_future(struct db_conn *conn, const json_t *record, const char *field,
+                                 json_t *errors) {
+  const char *date = json_string_value(json_object_get(record, field));
+  if (date == NULL) return IPS_OK;
+  PGresult *res = NULL;
+  const char *values[] = {date};
+  ips_status st = db_exec(conn, &DATE_IN_FUTURE, values, &res);
+  if (st == IPS_OK && PQgetvalue(res, 0, 0)[0] == 't') body_error(errors, field, "invalid", "must not be in the future");
+  PQclear(res);
+  return st;
+}
+
+static const struct db_statement GMINA_EXISTS = {
+  "field_gmina_exists", "SELECT EXISTS (SELECT 1 FROM gminas WHERE teryt = $1)", 1, false};
+
+ips_status field_gmina_in_region(struct db_conn *conn, const json_t *record, const char *field,
+                                 json_t *errors) {
+  const char *teryt = json_string_value(json_object_get(record, field));
+  if (teryt == NULL || !ids_teryt_gmina_wellformed(teryt)) return IPS_OK; /* reported already */
+  PGresult *res = NULL;
+  const char *values[] = {ids_teryt_gmina_current(teryt)};
+  ips_status st = db_exec(conn, &GMINA_EXISTS, values, &res);
+  if (st == IPS_OK && PQgetvalue(res, 0, 0)[0] != 't')
+    body_error(errors, field, "invalid", "is not a gmina of the region");
+  PQclear(res);
+  return st;
 }

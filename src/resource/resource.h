@@ -54,10 +54,13 @@ struct field {
   char *(*to_column)(const char *value);
 };
 
-/* A unique index and the field it protects, for a 409 that names it. */
-struct unique_index {
-  const char *index;
+/* A database constraint and the field it protects: a unique index is a 409
+ * naming the field, a foreign key or check a 422 with code and message. */
+struct constraint_field {
+  const char *constraint;
   const char *field;
+  const char *code;        /* NULL for a unique index */
+  const char *message;
 };
 
 struct resource;
@@ -75,15 +78,21 @@ struct resource_hooks {
 
 struct resource_sql;   /* generated at start-up */
 
+enum resource_flags {
+  RESOURCE_BARE_JSON = 1 << 0,      /* no version and timestamps in the JSON (public views) */
+};
+
 struct resource {
   const char *name;                 /* the path segment, e.g. "users" */
   const char *table;
+  unsigned flags;
+  const char *list_where;           /* an extra condition of every list (SQL, static) */
   policy_resource policy;
   bool owned;                       /* has an owner "partner" set from the token */
   const struct field *fields;
   size_t nfields;
   const char *const *sorts;         /* sortable fields besides created_at, updated_at */
-  const struct unique_index *uniques;
+  const struct constraint_field *constraints;  /* ends with {NULL} */
   struct resource_hooks hooks;
   struct resource_sql *sql;         /* filled by resource_prepare */
 };
@@ -97,6 +106,29 @@ void resource_list(struct ips_request *req);
 void resource_get(struct ips_request *req);
 void resource_create(struct ips_request *req);
 void resource_update(struct ips_request *req);
+void resource_delete(struct ips_request *req);
+
+/* Shared field checks and column transforms of several resources. */
+bool field_nip_valid(const char *s);
+bool field_regon_valid(const char *s);
+bool field_krs_valid(const char *s);
+bool field_postal_code_valid(const char *s);
+bool field_email_valid(const char *s);
+bool field_phone_valid(const char *s);
+bool field_url_valid(const char *s);
+bool field_teryt_valid(const char *s);
+/* The current TERYT code of a gmina (an old code becomes the new one): a new string. */
+char *field_teryt_current(const char *s);
+
+/* Adds an error for a date field of record that lies after today in
+ * Europe/Warsaw (asked of the database, which knows the zone). */
+ips_status field_date_not_future(struct db_conn *conn, const json_t *record, const char *field,
+                                 json_t *errors);
+
+/* Adds an error when the TERYT code in field of record is not a gmina of the
+ * region's dictionary. */
+ips_status field_gmina_in_region(struct db_conn *conn, const json_t *record, const char *field,
+                                 json_t *errors);
 
 /* IPS_OK when code names a live project partner, IPS_INVALID when it does
  * not, another status when the database failed. */

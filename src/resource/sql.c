@@ -27,8 +27,10 @@ static void build_json(const struct resource *r, struct strbuf *b) {
     if (f->flags & FIELD_WRITE_ONLY) continue;
     strbuf_printf(b, ", '%s', %s", f->name, column_of(f));
   }
-  strbuf_puts(b, ", 'version', version, 'created_at', rfc3339(created_at),"
-                 " 'updated_at', rfc3339(updated_at))");
+  if (r->flags & RESOURCE_BARE_JSON) strbuf_puts(b, ")");
+  else
+    strbuf_puts(b, ", 'version', version, 'created_at', rfc3339(created_at),"
+                   " 'updated_at', rfc3339(updated_at))");
 }
 
 /* The writable fields as stored, for merging a patch into. */
@@ -101,6 +103,7 @@ static void build_list(const struct resource *r, const char *sort, bool desc, st
   int n = 0;
   sort_key(r, sort, &expr, &cast);
   strbuf_printf(b, "SELECT %s, id::text, %s::text FROM %s WHERE deleted_at IS NULL", expr, json, r->table);
+  if (r->list_where) strbuf_printf(b, " AND (%s)", r->list_where);
   if (r->owned) strbuf_printf(b, " AND ($%d::text IS NULL OR partner = $%d::text)", n + 1, n + 1), n++;
   for (size_t i = 0; i < r->nfields; i++) {
     const struct field *f = &r->fields[i];
@@ -147,8 +150,9 @@ ips_status resource_prepare(struct resource *r) {
   s->json = strbuf_steal(&b);
   if (s->json == NULL) return IPS_ERROR;
   bool ok = true;
-  strbuf_printf(&b, "SELECT version, %s::text FROM %s WHERE id = $1::uuid AND deleted_at IS NULL",
-                s->json, r->table);
+  strbuf_printf(&b, "SELECT version, %s, %s::text FROM %s WHERE id = $1::uuid AND deleted_at IS NULL%s%s%s",
+                r->owned ? "partner" : "NULL::text", s->json, r->table, r->list_where ? " AND (" : "",
+                r->list_where ? r->list_where : "", r->list_where ? ")" : "");
   ok &= statement(&s->get, &b, r->table, "get", "", 1, false);
   build_current(r, &b);
   ok &= statement(&s->current, &b, r->table, "current", "", 1, true);
@@ -158,6 +162,10 @@ ips_status resource_prepare(struct resource *r) {
   ok &= statement(&s->update, &b, r->table, "update", "", n, true);
   strbuf_printf(&b, "SELECT version FROM %s WHERE id = $1::uuid AND deleted_at IS NULL", r->table);
   ok &= statement(&s->exists, &b, r->table, "exists", "", 1, true);
+  strbuf_printf(&b, "UPDATE %s SET deleted_at = now(), version = version + 1, updated_at = now()"
+                    " WHERE id = $1::uuid AND version = $2::integer AND deleted_at IS NULL RETURNING version",
+                r->table);
+  ok &= statement(&s->remove, &b, r->table, "remove", "", 2, true);
 
   static const char *const meta_sorts[] = {"created_at", "updated_at"};
   for (size_t i = 0; i < 2; i++) s->sorts[s->nsorts++] = (struct list_sort){meta_sorts[i], 2};
@@ -190,6 +198,7 @@ void resource_release(struct resource *r) {
   free_statement(&s->insert);
   free_statement(&s->update);
   free_statement(&s->exists);
+  free_statement(&s->remove);
   for (size_t i = 0; i < s->nsorts; i++)
     for (int d = 0; d < 2; d++) free_statement(&s->list[i][d]);
   free(s);

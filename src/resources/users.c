@@ -42,7 +42,7 @@ static const struct field FIELDS[] = {
 };
 
 static const char *const SORTS[] = {"username", NULL};
-static const struct unique_index UNIQUES[] = {{"users_username", "username"}, {NULL, NULL}};
+static const struct constraint_field CONSTRAINTS[] = {{"users_username", "username", NULL, NULL}, {NULL, NULL, NULL, NULL}};
 
 /* A user's partner must be a project partner. */
 static ips_status users_check(struct ips_request *req, struct db_conn *conn, const json_t *record,
@@ -65,7 +65,7 @@ struct resource users_resource = {
   .fields = FIELDS,
   .nfields = sizeof FIELDS / sizeof FIELDS[0],
   .sorts = SORTS,
-  .uniques = UNIQUES,
+  .constraints = CONSTRAINTS,
   .hooks = {.check = users_check},
 };
 
