@@ -12,6 +12,7 @@
 #include "http/problem.h"
 #include "http/response.h"
 #include "resource/engine_sql.h"
+#include "resource/idempotency.h"
 #include "resource/resource.h"
 #include "resource/values.h"
 
@@ -162,17 +163,22 @@ out:
 
 /* ---- writes ---- */
 
+struct written {
+  char etag[24];
+  char location[160];
+};
+
+static void written_of(const struct resource *r, PGresult *res, struct written *w) {
+  etag_format(atoll(PQgetvalue(res, 0, 1)), w->etag);
+  snprintf(w->location, sizeof w->location, "/v1/%s/%s", r->name, PQgetvalue(res, 0, 0));
+}
+
 /* Sends the written record: 201 with Location on create, 200 on update. */
-static void respond_written(struct ips_request *req, const struct resource *r, PGresult *res, bool created) {
-  char etag[24], location[128];
-  etag_format(atoll(PQgetvalue(res, 0, 1)), etag);
+static void respond_written(struct ips_request *req, PGresult *res, const struct written *w, bool created) {
   respond_copy(req, created ? 201 : 200, "application/json", PQgetvalue(res, 0, 2),
                (size_t)PQgetlength(res, 0, 2));
-  respond_header(req, "ETag", etag);
-  if (created) {
-    snprintf(location, sizeof location, "/v1/%s/%s", r->name, PQgetvalue(res, 0, 0));
-    respond_header(req, "Location", location);
-  }
+  respond_header(req, "ETag", w->etag);
+  if (created) respond_header(req, "Location", w->location);
 }
 
 /* The owner of a record being written: only admin may name one. Adds a
@@ -197,8 +203,10 @@ static const char *owner_of(struct ips_request *req, const json_t *body, const c
  * the resource's check hook and the statement in one transaction, answers.
  */
 static void write_record(struct ips_request *req, const struct resource *r, const json_t *record,
-                         const char *owner, const char *id, long long version) {
+                         const char *owner, const char *id, long long version,
+                         const struct idempotency *key) {
   struct write_values wv;
+  struct written w;
   struct db_conn *conn = NULL;
   PGresult *res = NULL;
   json_t *errors = json_array();
@@ -210,6 +218,10 @@ static void write_record(struct ips_request *req, const struct resource *r, cons
     return;
   }
   ips_status st = tx_begin(req, &conn);
+  if (st == IPS_OK && key && key->active) {
+    enum idempotency_claim claim = idempotency_claim(req, conn, key, &st);
+    if (claim == IDEMPOTENCY_ANSWERED) goto out;
+  }
   if (st == IPS_OK && r->owned && owner && (st = engine_partner_exists(conn, owner)) == IPS_INVALID) {
     body_error(errors, "partner", "invalid", "is not a project partner");
     st = IPS_OK;
@@ -229,13 +241,18 @@ static void write_record(struct ips_request *req, const struct resource *r, cons
     problem_send(req, 412, "the record has changed since it was read");
     goto out;
   }
+  if (st == IPS_OK) {
+    written_of(r, res, &w);
+    if (key && key->active)
+      st = idempotency_store(conn, key, 201, PQgetvalue(res, 0, 2), w.etag, w.location);
+  }
   if (st == IPS_OK) st = tx_commit(conn);
   if (st != IPS_OK) {
     if (conn) tx_rollback(conn);
     write_failed(req, r, st, res);
     goto out;
   }
-  respond_written(req, r, res, creating);
+  respond_written(req, res, &w, creating);
 out:
   json_decref(errors);
   PQclear(res);
@@ -245,13 +262,15 @@ out:
 void resource_create(struct ips_request *req) {
   const struct resource *r = resource_of(req);
   if (!no_query(req)) return;
+  struct idempotency key;
+  if (!idempotency_read(req, &key)) return;
   json_t *body = body_object(req);
   if (body == NULL) return;
   json_t *errors = json_array();
   resource_validate_mode(r, body, true, errors);
   const char *owner = r->owned ? owner_of(req, body, NULL, errors) : NULL;
   if (body_fail_if_errors(req, errors)) return;
-  write_record(req, r, body, owner, NULL, 0);
+  write_record(req, r, body, owner, NULL, 0, &key);
 }
 
 void resource_update(struct ips_request *req) {
@@ -305,7 +324,7 @@ void resource_update(struct ips_request *req) {
   PQclear(res);
   res = NULL;
   request_db_release(req); /* a password is hashed before the transaction */
-  write_record(req, r, record, owner ? owner_copy : NULL, id, version);
+  write_record(req, r, record, owner ? owner_copy : NULL, id, version, NULL);
 out:
   json_decref(record);
   PQclear(res);
