@@ -17,3 +17,46 @@ INSERT INTO users (username, partner, role, password_hash) VALUES
   ('audytor', 'byczyna', 'auditor', '$argon2id$v=19$m=19456,t=2,p=1$eQ2ZncDdiRvwxm8C/LZr5A$uO1uCfC2N600PWzvLGInPxAg5hUIrOMiYu+EDwxpMyY'),
   ('integracja', 'chorzow', 'integration', '$argon2id$v=19$m=19456,t=2,p=1$zzNIx7dK5T3TpXLsDh+2kg$KSv+25soIkDi9B9SWZCaAfLHQqR8tuWCVEy3U5CbYWk')
 ON CONFLICT (username) DO NOTHING;
+
+-- Demo ES entities across the region (valid NIP and REGON checksums).
+INSERT INTO es_entities (partner, name, legal_form, nip, regon, teryt_gmina, city, employees,
+                         disadvantaged_employees, status, offer, public, founded_on)
+SELECT * FROM (VALUES
+  ('byczyna', 'Spółdzielnia Socjalna „Razem” w Byczynie', 'social_cooperative', '6018159087', '301661310', '1604013', 'Byczyna', 23, 4, 'active', 'Catering i usługi porządkowe dla instytucji.', true, DATE '2012-01-15'),
+  ('byczyna', 'Spółdzielnia Socjalna „Zielony Ogród”', 'social_cooperative', '1948219935', '518190933', '1604023', 'Kluczbork', 38, 27, 'active', 'Pielęgnacja terenów zieleni.', true, DATE '2013-02-15'),
+  ('byczyna', 'Spółdzielnia Socjalna „Pod Dębem”', 'social_cooperative', '6579754321', '319487570', '1604043', 'Wołczyn', 34, 34, 'candidate', NULL, false, DATE '2014-03-15'),
+  ('chorzow', 'Spółdzielnia Socjalna „Opolanka”', 'social_cooperative', '1186252761', '018955593', '1661011', 'Opole', 21, 19, 'active', 'Szycie i naprawa odzieży.', true, DATE '2015-04-15'),
+  ('byczyna', 'Spółdzielnia Socjalna „Nowy Start”', 'social_cooperative', '1147104973', '465075294', '1608043', 'Praszka', 34, 29, 'active', 'Remonty i drobne prace budowlane.', true, DATE '2016-05-15'),
+  ('chorzow', 'Spółdzielnia Socjalna „Tęcza”', 'social_cooperative', '2768426840', '656321220', '1607063', 'Otmuchów', 10, 7, 'active', 'Opieka nad osobami starszymi.', true, DATE '2017-06-15'),
+  ('chorzow', 'Spółdzielnia Socjalna „Smaki Śląska”', 'social_cooperative', '8599528907', '786666173', '1611043', 'Leśnica', 17, 7, 'candidate', 'Garmażerka regionalna.', true, DATE '2018-07-15'),
+  ('byczyna', 'Spółdzielnia Socjalna „Pomocna Dłoń”', 'social_cooperative', '3137215904', '109281598', '1606023', 'Namysłów', 28, 1, 'completed', NULL, false, DATE '2019-08-15'),
+  ('chorzow', 'Spółdzielnia Socjalna „Kreatywni”', 'social_cooperative', '3962459571', '117777413', '1609052', 'Łubniany', 4, 0, 'active', 'Usługi poligraficzne i reklamowe.', true, DATE '2020-09-15'),
+  ('byczyna', 'Spółdzielnia Socjalna „Eko-Serwis”', 'social_cooperative', '5472803855', '280841484', '1602033', 'Głubczyce', 12, 1, 'active', 'Selektywna zbiórka i recykling.', true, DATE '2021-01-15'),
+  ('chorzow', 'Spółdzielnia Socjalna „Przystań”', 'social_cooperative', '5388853939', '363387503', '1610043', 'Prudnik', 26, 5, 'withdrawn', NULL, false, DATE '2012-02-15'),
+  ('byczyna', 'Spółdzielnia Pracy „Rzemiosło”', 'cooperative', '7439575518', '313735370', '1601011', 'Brzeg', 4, 2, 'active', NULL, false, DATE '2013-03-15'),
+  ('chorzow', 'Fundacja Rozwoju Ekonomii Społecznej', 'foundation', '5116372657', '167612222', '1661011', 'Opole', 3, 3, 'active', 'Doradztwo i szkolenia dla PES.', true, DATE '2014-04-15'),
+  ('byczyna', 'Fundacja „Szansa”', 'foundation', '9729975285', '820018264', '1605053', 'Zdzieszowice', 4, 1, 'candidate', NULL, false, DATE '2015-05-15'),
+  ('chorzow', 'Stowarzyszenie „Aktywni Razem”', 'association', '8620579866', '828288075', '1603042', 'Pawłowiczki', 15, 6, 'active', 'Integracja społeczna i wolontariat.', true, DATE '2016-06-15'),
+  ('byczyna', 'Stowarzyszenie Kobiet Wiejskich „Lasowianki”', 'association', '5888718038', '340187802', '1604032', 'Lasowice Wielkie', 14, 9, 'active', 'Produkty lokalne.', true, DATE '2017-07-15'),
+  ('byczyna', 'Centrum Integracji Społecznej w Kluczborku', 'cis', '5989834786', '878384839', '1604023', 'Kluczbork', 7, 7, 'active', 'Reintegracja zawodowa i społeczna.', true, DATE '2018-08-15'),
+  ('chorzow', 'Klub Integracji Społecznej w Nysie', 'kis', '6167513619', '341252424', '1607053', 'Nysa', 31, 8, 'active', NULL, false, DATE '2019-09-15'),
+  ('chorzow', 'Zakład Aktywności Zawodowej w Kędzierzynie-Koźlu', 'zaz', '1672326866', '563551505', '1603011', 'Kędzierzyn-Koźle', 32, 14, 'active', 'Pralnia i introligatornia.', true, DATE '2020-01-15'),
+  ('byczyna', 'Warsztat Terapii Zajęciowej w Oleśnie', 'wtz', '7706589488', '113114408', '1608033', 'Olesno', 24, 17, 'active', NULL, false, DATE '2021-02-15'),
+  ('chorzow', 'Spółka non-profit „Gospodarna Gmina”', 'nonprofit_company', '5140261401', '141931410', '1609073', 'Niemodlin', 14, 4, 'candidate', NULL, false, DATE '2012-03-15')
+) AS v (partner, name, legal_form, nip, regon, teryt_gmina, city, employees, disadvantaged_employees,
+        status, offer, public, founded_on)
+WHERE NOT EXISTS (SELECT 1 FROM es_entities e WHERE e.name = v.name AND e.deleted_at IS NULL);
+
+-- Demo members of the local partnership.
+INSERT INTO partnership_members (partner, name, kind, nip, teryt_gmina, city, joined_on, declaration_signed_on)
+SELECT * FROM (VALUES
+  ('byczyna', 'Gmina Byczyna', 'local_government', NULL, '1604013', 'Byczyna', DATE '2024-02-01', DATE '2024-02-01'),
+  ('byczyna', 'Gmina Kluczbork', 'local_government', NULL, '1604023', 'Kluczbork', DATE '2024-02-12', DATE '2024-02-12'),
+  ('chorzow', 'Miasto Opole', 'local_government', NULL, '1661011', 'Opole', DATE '2024-03-05', DATE '2024-03-20'),
+  ('byczyna', 'Powiatowy Urząd Pracy w Kluczborku', 'labour_market', NULL, '1604023', 'Kluczbork', DATE '2024-02-20', NULL),
+  ('chorzow', 'Miejski Ośrodek Pomocy Rodzinie w Opolu', 'social_assistance', NULL, '1661011', 'Opole', DATE '2024-04-02', DATE '2024-04-02'),
+  ('byczyna', 'Piekarnia Kowalski sp.j.', 'business', '7058649208', '1604013', 'Byczyna', DATE '2024-05-10', DATE '2024-05-10'),
+  ('chorzow', 'Opolskie Centrum Logistyki sp. z o.o.', 'business', '4834782456', '1661011', 'Opole', DATE '2024-06-01', NULL),
+  ('chorzow', 'Stowarzyszenie Rozwoju Wsi Opolskiej', 'ngo', NULL, '1609052', 'Łubniany', DATE '2024-03-15', DATE '2024-03-15')
+) AS v (partner, name, kind, nip, teryt_gmina, city, joined_on, declaration_signed_on)
+WHERE NOT EXISTS (SELECT 1 FROM partnership_members m WHERE m.name = v.name AND m.deleted_at IS NULL);
