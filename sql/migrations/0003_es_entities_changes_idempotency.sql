@@ -1,5 +1,12 @@
 -- Social economy entities, the change feed and idempotency keys.
 
+-- Timestamps in JSON built here are RFC 3339 in UTC when the session zone is
+-- UTC; the service sets it on its connections, and this makes it the
+-- database's default for anyone else (reports, psql).
+DO $$ BEGIN
+  EXECUTE format('ALTER DATABASE %I SET timezone = %L', current_database(), 'UTC');
+END $$;
+
 CREATE TABLE es_entities (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   partner text NOT NULL,

@@ -75,6 +75,16 @@ static ips_status conn_connect(struct db_conn *c) {
     conn_drop(c);
     return IPS_UNAVAILABLE;
   }
+  /* Timestamps leave PostgreSQL as RFC 3339 in UTC (2026-01-31T12:00:00+00:00)
+   * when the session's zone is UTC; the JSON the database builds relies on it. */
+  PGresult *res = PQexec(c->pg, "SET TimeZone = 'UTC'");
+  bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+  PQclear(res);
+  if (!ok) {
+    y_log_message(Y_LOG_LEVEL_ERROR, "db: cannot set the time zone: %s", PQerrorMessage(c->pg));
+    conn_drop(c);
+    return IPS_UNAVAILABLE;
+  }
   return IPS_OK;
 }
 

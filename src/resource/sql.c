@@ -29,8 +29,8 @@ static void build_json(const struct resource *r, struct strbuf *b) {
   }
   if (r->flags & RESOURCE_BARE_JSON) strbuf_puts(b, ")");
   else
-    strbuf_puts(b, ", 'version', version, 'created_at', rfc3339(created_at),"
-                   " 'updated_at', rfc3339(updated_at))");
+    strbuf_puts(b, ", 'version', version, 'created_at', created_at,"
+                   " 'updated_at', updated_at)");
 }
 
 /* The writable fields as stored, for merging a patch into. */
@@ -89,7 +89,7 @@ static void build_update(const struct resource *r, struct strbuf *b, const char 
 static void sort_key(const struct resource *r, const char *sort, const char **expr, const char **cast) {
   (void)r;
   if (strcmp(sort, "created_at") == 0 || strcmp(sort, "updated_at") == 0) {
-    *expr = strcmp(sort, "created_at") == 0 ? "rfc3339(created_at)" : "rfc3339(updated_at)";
+    *expr = strcmp(sort, "created_at") == 0 ? "created_at" : "updated_at";
     *cast = "timestamptz";
   } else {
     *expr = sort;
@@ -102,7 +102,9 @@ static void build_list(const struct resource *r, const char *sort, bool desc, st
   const char *expr, *cast;
   int n = 0;
   sort_key(r, sort, &expr, &cast);
-  strbuf_printf(b, "SELECT %s, id::text, %s::text FROM %s WHERE deleted_at IS NULL", expr, json, r->table);
+  /* output names that no column has, so that ORDER BY means the columns */
+  strbuf_printf(b, "SELECT %s AS sort_key, id::text AS sort_id, %s::text AS body FROM %s WHERE deleted_at IS NULL",
+                expr, json, r->table);
   if (r->list_where) strbuf_printf(b, " AND (%s)", r->list_where);
   if (r->owned) strbuf_printf(b, " AND ($%d::text IS NULL OR partner = $%d::text)", n + 1, n + 1), n++;
   for (size_t i = 0; i < r->nfields; i++) {

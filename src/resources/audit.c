@@ -11,9 +11,9 @@
 /* $1 resource, $2 resource_id, $3 actor, $4 action, $5 from, $6 to, $7 cursor id, $8 limit + 1 */
 static const struct db_statement LIST = {
   "audit_list",
-  "SELECT id::text, json_build_object('id', id, 'at', rfc3339(at), 'actor', actor, 'partner', partner,"
+  "SELECT id::text AS sort_id, json_build_object('id', id, 'at', at, 'actor', actor, 'partner', partner,"
   " 'role', role, 'action', action, 'resource', resource, 'resource_id', resource_id,"
-  " 'request_id', request_id, 'fields', fields)::text"
+  " 'request_id', request_id, 'fields', fields)::text AS body"
   " FROM audit_log WHERE ($1::text IS NULL OR resource = $1) AND ($2::text IS NULL OR resource_id = $2)"
   " AND ($3::text IS NULL OR actor = $3) AND ($4::text IS NULL OR action = $4)"
   " AND ($5::text IS NULL OR at >= ips_period_start($5)) AND ($6::text IS NULL OR at < ips_period_end($6))"

@@ -15,7 +15,7 @@
 static const struct db_statement PAGE = {
   "changes_page",
   "SELECT seq, json_build_object('seq', seq, 'resource', resource, 'id', id, 'op', op,"
-  " 'version', version, 'at', rfc3339(at))::text FROM changes WHERE seq > $1::bigint"
+  " 'version', version, 'at', at)::text FROM changes WHERE seq > $1::bigint"
   " ORDER BY seq LIMIT $2::integer",
   2, false};
 

@@ -42,9 +42,10 @@ bench_peak_rss() {
 bench_wrk() {
   local name=$1 url=$2; shift 2
   local out
-  out=$(wrk -t2 -c32 -d"${BENCH_SECONDS:-20}"s --latency "$@" "$url")
-  local rps p99
+  out=$(wrk -t2 -c32 -d"${BENCH_SECONDS:-20}"s --latency "$url" "$@")
+  local rps p99 bad
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-  printf '%-34s %10s req/s   p99 %8s\n' "$name" "$rps" "$p99"
+  bad=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
+  printf '%-34s %10s req/s   p99 %8s%s\n' "$name" "$rps" "$p99" "${bad:+   ($bad answers not 2xx)}"
 }
