@@ -163,6 +163,20 @@ out:
 
 /* ---- writes ---- */
 
+/* After a conditional write matched no row: 404 when the record has gone
+ * meanwhile (deleted), 412 when its version moved on. Rolls back. */
+static void stale_or_gone(struct ips_request *req, const struct resource *r, struct db_conn *conn,
+                          const char *id) {
+  PGresult *res = NULL;
+  const char *values[] = {id};
+  tx_rollback(conn);
+  ips_status st = db_exec(conn, &r->sql->exists, values, &res);
+  if (st == IPS_OK && PQntuples(res) == 0) problem_send(req, 404, "no such record");
+  else if (st == IPS_OK) problem_send(req, 412, "the record has changed since it was read");
+  else problem_from_status(req, st);
+  PQclear(res);
+}
+
 struct written {
   char etag[24];
   char location[160];
@@ -236,9 +250,8 @@ static void write_record(struct ips_request *req, const struct resource *r, cons
   if (st == IPS_OK)
     st = db_exec(conn, creating ? &r->sql->insert : &r->sql->update, (const char *const *)wv.values, &res);
   if (st == IPS_OK && PQntuples(res) == 0) {
-    /* the version moved on between our read and this update */
-    tx_rollback(conn);
-    problem_send(req, 412, "the record has changed since it was read");
+    /* changed or deleted between our read and this update */
+    stale_or_gone(req, r, conn, id);
     goto out;
   }
   if (st == IPS_OK) {
@@ -366,8 +379,7 @@ void resource_delete(struct ips_request *req) {
   st = tx_begin(req, &conn);
   if (st == IPS_OK) st = db_exec(conn, &r->sql->remove, values, &res);
   if (st == IPS_OK && PQntuples(res) == 0) {
-    tx_rollback(conn);
-    problem_send(req, 412, "the record has changed since it was read");
+    stale_or_gone(req, r, conn, id);
     goto out;
   }
   if (st == IPS_OK) st = tx_commit(conn);
