@@ -14,7 +14,7 @@ CREATE TABLE partnership_members (
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now(),
   deleted_at timestamptz,
-  name text NOT NULL CHECK (char_length(name) BETWEEN 1 AND 300),
+  name text COLLATE "pl-x-icu" NOT NULL CHECK (char_length(name) BETWEEN 1 AND 300),
   kind text NOT NULL CHECK (kind IN ('project_partner', 'local_government', 'business',
     'social_economy', 'labour_market', 'social_assistance', 'social_integration', 'ngo', 'other')),
   code text CHECK (code ~ '^[a-z0-9-]{2,32}$'),

@@ -14,7 +14,7 @@ CREATE TABLE es_entities (
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now(),
   deleted_at timestamptz,
-  name text NOT NULL CHECK (char_length(name) BETWEEN 1 AND 300),
+  name text COLLATE "pl-x-icu" NOT NULL CHECK (char_length(name) BETWEEN 1 AND 300),
   legal_form text NOT NULL CHECK (legal_form IN ('social_cooperative', 'cooperative', 'foundation',
     'association', 'cis', 'kis', 'zaz', 'wtz', 'nonprofit_company', 'church_entity', 'other')),
   krs text CHECK (krs ~ '^[0-9]{10}$'),

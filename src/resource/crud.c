@@ -143,7 +143,7 @@ void resource_get(struct ips_request *req) {
   if (!no_query(req)) return;
   const char *id = path_id(req);
   if (id == NULL) return;
-  const char *values[] = {id};
+  const char *values[] = {id, pii_scope(req)};
   ips_status st = request_db(req, &conn);
   if (st == IPS_OK) st = db_exec(conn, &r->sql->get, values, &res);
   if (st != IPS_OK) {
@@ -225,7 +225,7 @@ static void write_record(struct ips_request *req, const struct resource *r, cons
   PGresult *res = NULL;
   json_t *errors = json_array();
   bool creating = id == NULL;
-  if (!write_values_build(r, record, owner, id, version, &wv)) {
+  if (!write_values_build(r, record, owner, id, version, req, &wv)) {
     write_values_free(&wv);
     json_decref(errors);
     problem_send(req, 500, "could not prepare the record");
@@ -282,6 +282,7 @@ void resource_create(struct ips_request *req) {
   json_t *errors = json_array();
   resource_validate_mode(r, body, true, errors);
   const char *owner = r->owned ? owner_of(req, body, NULL, errors) : NULL;
+  if (r->hooks.derive && json_array_size(errors) == 0) r->hooks.derive(req, body, errors);
   if (body_fail_if_errors(req, errors)) return;
   write_record(req, r, body, owner, NULL, 0, &key);
 }
@@ -317,6 +318,10 @@ void resource_update(struct ips_request *req) {
     problem_send(req, 412, "the record has changed since it was read");
     goto out;
   }
+  if (PQgetvalue(res, 0, 3)[0] == 't') {
+    problem_send(req, 409, "this record can no longer be changed (it has been erased)");
+    goto out;
+  }
   json_t *patch = body_object(req);
   if (patch == NULL) goto out;
   record = json_loads(PQgetvalue(res, 0, 2), 0, NULL);
@@ -331,6 +336,7 @@ void resource_update(struct ips_request *req) {
   json_decref(clean);
   resource_validate_mode(r, record, false, errors);
   const char *owner = r->owned ? owner_of(req, patch, current_owner, errors) : NULL;
+  if (r->hooks.derive && json_array_size(errors) == 0) r->hooks.derive(req, record, errors);
   if (body_fail_if_errors(req, errors)) goto out;
   char owner_copy[40];
   snprintf(owner_copy, sizeof owner_copy, "%s", owner ? owner : "");

@@ -6,16 +6,21 @@
 
 struct resource_sql {
   char *json;                       /* json_build_object(...) of a row */
-  struct db_statement get;          /* $1 id -> version, json */
-  struct db_statement current;      /* $1 id -> version, partner, writable fields as json */
-  struct db_statement insert;       /* fields..., partner -> version, json */
-  struct db_statement update;       /* $1 id, $2 version, fields..., partner -> version, json */
+  char *json_public;                /* the same without personal data; NULL without PII fields */
+  struct db_statement get;          /* $1 id [, $2 PII scope] -> version, partner, json */
+  struct db_statement current;      /* $1 id -> version, partner, writable fields as json, frozen */
+  struct db_statement insert;       /* fields..., partner [, PII scope] -> id, version, json */
+  struct db_statement update;       /* $1 id, $2 version, fields..., partner [, PII scope] -> id, version, json */
   struct db_statement exists;       /* $1 id -> version */
   struct db_statement remove;       /* $1 id, $2 version -> version (soft delete) */
   struct list_sort sorts[RESOURCE_MAX_SORTS + 3];
   size_t nsorts;
-  /* [sort][descending]: partner?, filters..., q, updated_since, cursor key, cursor id, limit */
+  /* [sort][descending]: partner?, filters..., custom filters..., q, updated_since, cursor key,
+   * cursor id, limit, then the PII scope when the resource has PII */
   struct db_statement list[RESOURCE_MAX_SORTS + 2][2];
 };
+
+/* True when some field of r is personal data. */
+bool resource_has_pii(const struct resource *r);
 
 #endif

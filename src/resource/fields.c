@@ -28,6 +28,15 @@ static bool enum_has(const char *const *values, const char *s) {
   return false;
 }
 
+bool decimal2_of(double x, long *hundredths) {
+  double scaled = x * 100.0;
+  double rounded = (double)(long long)(scaled + (scaled >= 0 ? 0.5 : -0.5));
+  /* 0.1 + 0.2 style noise is far below 1e-6 of a hundredth; a third decimal is not */
+  if (scaled - rounded > 1e-6 || rounded - scaled > 1e-6 || rounded > 1e12 || rounded < -1e12) return false;
+  *hundredths = (long)rounded;
+  return true;
+}
+
 static void check_string(const struct field *f, const char *s, json_t *errors) {
   size_t n = utf8_length(s);
   char message[96];
@@ -44,7 +53,7 @@ static void check_string(const struct field *f, const char *s, json_t *errors) {
 
 /* Checks one present, non-null value against its field. */
 static void check_value(const struct field *f, const json_t *v, json_t *errors) {
-  char message[96];
+  char message[192];
   switch (f->type) {
     case FIELD_STRING:
       if (!json_is_string(v)) body_error(errors, f->name, "invalid", "must be a string");
@@ -71,6 +80,24 @@ static void check_value(const struct field *f, const json_t *v, json_t *errors) 
       if (!json_is_string(v) || !ids_parse_date(json_string_value(v), NULL, NULL, NULL))
         body_error(errors, f->name, "invalid", "must be a date YYYY-MM-DD");
       break;
+    case FIELD_TIMESTAMP:
+      if (!json_is_string(v) || !ids_timestamp_valid(json_string_value(v)))
+        body_error(errors, f->name, "invalid", "must be an RFC 3339 timestamp");
+      break;
+    case FIELD_UUID:
+      if (!json_is_string(v) || !ids_uuid_valid(json_string_value(v)))
+        body_error(errors, f->name, "invalid", "must be the id of a record (a UUID)");
+      break;
+    case FIELD_DECIMAL2: {
+      long hundredths;
+      if (!json_is_number(v) || !decimal2_of(json_number_value(v), &hundredths) || hundredths < f->min ||
+          hundredths > f->max) {
+        snprintf(message, sizeof message, "must be a number from %ld.%02ld to %ld.%02ld with at most two decimals",
+                 f->min / 100, f->min % 100, f->max / 100, f->max % 100);
+        body_error(errors, f->name, "invalid", message);
+      }
+      break;
+    }
   }
 }
 
@@ -93,6 +120,8 @@ void resource_validate_mode(const struct resource *r, const json_t *obj, bool cr
   json_object_foreach((json_t *)obj, key, v) {
     if (is_meta(key)) body_error(errors, key, "read_only", "is set by the server");
     else if (strcmp(key, "partner") == 0 && r->owned) continue; /* the engine decides */
+    else if (resource_field(r, key) && (resource_field(r, key)->flags & FIELD_READ_ONLY))
+      body_error(errors, key, "read_only", "is set by the server");
     else if (resource_field(r, key) == NULL) {
       static const char *const none[] = {NULL};
       json_t *one = json_object();
@@ -103,6 +132,7 @@ void resource_validate_mode(const struct resource *r, const json_t *obj, bool cr
   }
   for (size_t i = 0; i < r->nfields; i++) {
     const struct field *f = &r->fields[i];
+    if (f->flags & FIELD_READ_ONLY) continue;
     json_t *value = json_object_get(obj, f->name);
     bool absent = value == NULL || json_is_null(value);
     bool required = (f->flags & FIELD_REQUIRED) && (creating || !(f->flags & FIELD_WRITE_ONLY));

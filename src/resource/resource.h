@@ -30,6 +30,9 @@ enum field_type {
   FIELD_BOOL,
   FIELD_INT,
   FIELD_DATE,
+  FIELD_TIMESTAMP,   /* RFC 3339 */
+  FIELD_UUID,        /* a reference to another record */
+  FIELD_DECIMAL2,    /* a number with at most two decimals, min..max in hundredths */
 };
 
 enum field_flags {
@@ -37,6 +40,8 @@ enum field_flags {
   FIELD_WRITE_ONLY = 1 << 1,  /* accepted, never returned (a password) */
   FIELD_FILTER = 1 << 2,      /* equality filter ?name=value */
   FIELD_SEARCH = 1 << 3,      /* part of q (case-insensitive substring) */
+  FIELD_PII = 1 << 4,         /* personal data: left out for callers who may not see it */
+  FIELD_READ_ONLY = 1 << 5,   /* shown, never written by clients (derived by the database) */
 };
 
 struct field {
@@ -74,6 +79,18 @@ struct resource;
 struct resource_hooks {
   ips_status (*check)(struct ips_request *req, struct db_conn *conn, const json_t *record,
                       json_t *errors);
+  /* derive: before the transaction, once the fields are valid one by one:
+   * checks across fields and fills derived ones (record may be changed). */
+  void (*derive)(struct ips_request *req, json_t *record, json_t *errors);
+};
+
+/* A list filter that is not an equality on one of the fields: the
+ * parameter's value goes into sql as $ (e.g. a kind of the service). */
+struct custom_filter {
+  const char *name;
+  enum field_type type;             /* how the value is checked */
+  const char *const *values;        /* FIELD_ENUM */
+  const char *sql;                  /* with one "$" where the value goes */
 };
 
 struct resource_sql;   /* generated at start-up */
@@ -93,6 +110,8 @@ struct resource {
   size_t nfields;
   const char *const *sorts;         /* sortable fields besides created_at, updated_at */
   const struct constraint_field *constraints;  /* ends with {NULL} */
+  const struct custom_filter *filters;         /* ends with {NULL} */
+  const char *frozen_column;        /* a boolean column: when true the record takes no update (409) */
   struct resource_hooks hooks;
   struct resource_sql *sql;         /* filled by resource_prepare */
 };
@@ -149,6 +168,9 @@ void resource_validate_mode(const struct resource *r, const json_t *obj, bool cr
 /* A copy of patch without id, version, created_at and updated_at, each of
  * which is reported read_only in errors. Returns a new reference. */
 json_t *resource_without_meta(const json_t *patch, json_t *errors);
+
+/* The hundredths in x when it has at most two decimals; false otherwise. */
+bool decimal2_of(double x, long *hundredths);
 
 /* The field called name, borrowed; NULL when the resource has none. */
 const struct field *resource_field(const struct resource *r, const char *name);

@@ -14,23 +14,44 @@ static const char *sql_type(enum field_type t) {
     case FIELD_BOOL: return "boolean";
     case FIELD_INT: return "integer";
     case FIELD_DATE: return "date";
+    case FIELD_TIMESTAMP: return "timestamptz";
+    case FIELD_UUID: return "uuid";
+    case FIELD_DECIMAL2: return "numeric";
     default: return "text";
   }
 }
 
-/* json_build_object(...) of the record as clients see it. */
-static void build_json(const struct resource *r, struct strbuf *b) {
+static bool writable(const struct field *f) { return !(f->flags & FIELD_READ_ONLY); }
+
+bool resource_has_pii(const struct resource *r) {
+  for (size_t i = 0; i < r->nfields; i++)
+    if (r->fields[i].flags & FIELD_PII) return true;
+  return false;
+}
+
+/* json_build_object(...) of the record as clients see it, with or without
+ * its personal data. */
+static void build_json(const struct resource *r, bool with_pii, struct strbuf *b) {
   strbuf_puts(b, "json_build_object('id', id");
   if (r->owned) strbuf_puts(b, ", 'partner', partner");
   for (size_t i = 0; i < r->nfields; i++) {
     const struct field *f = &r->fields[i];
-    if (f->flags & FIELD_WRITE_ONLY) continue;
+    if ((f->flags & FIELD_WRITE_ONLY) || (!with_pii && (f->flags & FIELD_PII))) continue;
     strbuf_printf(b, ", '%s', %s", f->name, column_of(f));
   }
   if (r->flags & RESOURCE_BARE_JSON) strbuf_puts(b, ")");
-  else
-    strbuf_puts(b, ", 'version', version, 'created_at', created_at,"
-                   " 'updated_at', updated_at)");
+  else strbuf_puts(b, ", 'version', version, 'created_at', created_at, 'updated_at', updated_at)");
+}
+
+/* The JSON a caller sees: with personal data only where parameter $pii says
+ * so ('*': every row; a partner code: that partner's rows; NULL: none). */
+static void json_for_caller(const struct resource_sql *s, int pii, struct strbuf *b) {
+  if (s->json_public == NULL) {
+    strbuf_printf(b, "%s::text", s->json);
+    return;
+  }
+  strbuf_printf(b, "(CASE WHEN $%d::text = '*' OR partner = $%d::text THEN %s ELSE %s END)::text", pii, pii,
+                s->json, s->json_public);
 }
 
 /* The writable fields as stored, for merging a patch into. */
@@ -41,37 +62,48 @@ static void build_current(const struct resource *r, struct strbuf *b) {
   bool first = true;
   for (size_t i = 0; i < r->nfields; i++) {
     const struct field *f = &r->fields[i];
-    if (f->flags & FIELD_WRITE_ONLY) continue;
+    if ((f->flags & FIELD_WRITE_ONLY) || !writable(f)) continue;
     strbuf_printf(b, "%s'%s', %s", first ? "" : ", ", f->name, column_of(f));
     first = false;
   }
-  strbuf_printf(b, ")::text FROM %s WHERE id = $1::uuid AND deleted_at IS NULL", r->table);
+  strbuf_printf(b, ")::text, %s FROM %s WHERE id = $1::uuid AND deleted_at IS NULL",
+                r->frozen_column ? r->frozen_column : "false", r->table);
 }
 
-static void build_insert(const struct resource *r, struct strbuf *b, const char *json, int *nparams) {
+static void build_insert(const struct resource *r, const struct resource_sql *s, struct strbuf *b, int *nparams) {
   int n = 0;
+  bool first = true;
   strbuf_printf(b, "INSERT INTO %s (", r->table);
-  for (size_t i = 0; i < r->nfields; i++) strbuf_printf(b, "%s%s", i ? ", " : "", column_of(&r->fields[i]));
+  for (size_t i = 0; i < r->nfields; i++) {
+    if (!writable(&r->fields[i])) continue;
+    strbuf_printf(b, "%s%s", first ? "" : ", ", column_of(&r->fields[i]));
+    first = false;
+  }
   if (r->owned) strbuf_puts(b, ", partner");
   strbuf_puts(b, ") VALUES (");
+  first = true;
   for (size_t i = 0; i < r->nfields; i++) {
     const struct field *f = &r->fields[i];
+    if (!writable(f)) continue;
     n++;
     if (f->column_default)
-      strbuf_printf(b, "%scoalesce($%d::%s, %s)", i ? ", " : "", n, sql_type(f->type), f->column_default);
+      strbuf_printf(b, "%scoalesce($%d::%s, %s)", first ? "" : ", ", n, sql_type(f->type), f->column_default);
     else
-      strbuf_printf(b, "%s$%d::%s", i ? ", " : "", n, sql_type(f->type));
+      strbuf_printf(b, "%s$%d::%s", first ? "" : ", ", n, sql_type(f->type));
+    first = false;
   }
   if (r->owned) strbuf_printf(b, ", $%d::text", ++n);
-  strbuf_printf(b, ") RETURNING id::text, version, %s::text", json);
+  strbuf_puts(b, ") RETURNING id::text, version, ");
+  json_for_caller(s, ++n, b);
   *nparams = n;
 }
 
-static void build_update(const struct resource *r, struct strbuf *b, const char *json, int *nparams) {
+static void build_update(const struct resource *r, const struct resource_sql *s, struct strbuf *b, int *nparams) {
   int n = 2;
   strbuf_printf(b, "UPDATE %s SET ", r->table);
   for (size_t i = 0; i < r->nfields; i++) {
     const struct field *f = &r->fields[i];
+    if (!writable(f)) continue;
     n++;
     if (f->flags & FIELD_WRITE_ONLY)
       strbuf_printf(b, "%s = coalesce($%d::%s, %s), ", column_of(f), n, sql_type(f->type), column_of(f));
@@ -79,60 +111,74 @@ static void build_update(const struct resource *r, struct strbuf *b, const char 
       strbuf_printf(b, "%s = $%d::%s, ", column_of(f), n, sql_type(f->type));
   }
   if (r->owned) strbuf_printf(b, "partner = $%d::text, ", ++n);
-  strbuf_printf(b, "version = version + 1, updated_at = now()"
-                   " WHERE id = $1::uuid AND version = $2::integer AND deleted_at IS NULL"
-                   " RETURNING id::text, version, %s::text", json);
+  strbuf_puts(b, "version = version + 1, updated_at = now()"
+                 " WHERE id = $1::uuid AND version = $2::integer AND deleted_at IS NULL"
+                 " RETURNING id::text, version, ");
+  json_for_caller(s, ++n, b);
   *nparams = n;
 }
 
 /* The sort key as text, and the cast that turns a cursor value back. */
-static void sort_key(const struct resource *r, const char *sort, const char **expr, const char **cast) {
-  (void)r;
-  if (strcmp(sort, "created_at") == 0 || strcmp(sort, "updated_at") == 0) {
-    *expr = strcmp(sort, "created_at") == 0 ? "created_at" : "updated_at";
-    *cast = "timestamptz";
-  } else {
-    *expr = sort;
-    *cast = "text";
+static const char *sort_cast(const char *sort) {
+  return strcmp(sort, "created_at") == 0 || strcmp(sort, "updated_at") == 0 ? "timestamptz" : "text";
+}
+
+/* Replaces the "$" of a custom filter's SQL by the parameter's number. */
+static void put_custom(struct strbuf *b, const char *sql, int n) {
+  for (const char *c = sql; *c; c++) {
+    if (*c == '$') strbuf_printf(b, "$%d", n);
+    else strbuf_putc(b, *c);
   }
 }
 
-static void build_list(const struct resource *r, const char *sort, bool desc, struct strbuf *b,
-                       const char *json, int *nparams) {
-  const char *expr, *cast;
+static void build_list(const struct resource *r, const struct resource_sql *s, const char *sort, bool desc,
+                       struct strbuf *b, int *nparams) {
+  const char *cast = sort_cast(sort);
   int n = 0;
-  sort_key(r, sort, &expr, &cast);
   /* output names that no column has, so that ORDER BY means the columns */
-  strbuf_printf(b, "SELECT %s AS sort_key, id::text AS sort_id, %s::text AS body FROM %s WHERE deleted_at IS NULL",
-                expr, json, r->table);
-  if (r->list_where) strbuf_printf(b, " AND (%s)", r->list_where);
-  if (r->owned) strbuf_printf(b, " AND ($%d::text IS NULL OR partner = $%d::text)", n + 1, n + 1), n++;
+  strbuf_printf(b, "SELECT %s::text AS sort_key, id::text AS sort_id, ", sort);
+  struct strbuf where;
+  strbuf_init(&where);
+  strbuf_printf(&where, " FROM %s WHERE deleted_at IS NULL", r->table);
+  if (r->list_where) strbuf_printf(&where, " AND (%s)", r->list_where);
+  if (r->owned) n++, strbuf_printf(&where, " AND ($%d::text IS NULL OR partner = $%d::text)", n, n);
   for (size_t i = 0; i < r->nfields; i++) {
     const struct field *f = &r->fields[i];
     if (!(f->flags & FIELD_FILTER)) continue;
     n++;
-    strbuf_printf(b, " AND ($%d::%s IS NULL OR %s = $%d::%s)", n, sql_type(f->type), column_of(f), n,
+    strbuf_printf(&where, " AND ($%d::%s IS NULL OR %s = $%d::%s)", n, sql_type(f->type), column_of(f), n,
                   sql_type(f->type));
   }
+  for (const struct custom_filter *c = r->filters; c && c->name; c++) {
+    n++;
+    strbuf_printf(&where, " AND ($%d::%s IS NULL OR ", n, sql_type(c->type));
+    put_custom(&where, c->sql, n);
+    strbuf_puts(&where, ")");
+  }
   n++;
-  strbuf_printf(b, " AND ($%d::text IS NULL OR false", n);
+  strbuf_printf(&where, " AND ($%d::text IS NULL OR false", n);
   for (size_t i = 0; i < r->nfields; i++)
-    if (r->fields[i].flags & FIELD_SEARCH) strbuf_printf(b, " OR %s ILIKE $%d::text", column_of(&r->fields[i]), n);
-  strbuf_puts(b, ")");
+    if (r->fields[i].flags & FIELD_SEARCH)
+      strbuf_printf(&where, " OR %s ILIKE $%d::text", column_of(&r->fields[i]), n);
+  strbuf_puts(&where, ")");
   n++;
-  strbuf_printf(b, " AND ($%d::timestamptz IS NULL OR updated_at >= $%d::timestamptz)", n, n);
+  strbuf_printf(&where, " AND ($%d::timestamptz IS NULL OR updated_at >= $%d::timestamptz)", n, n);
   n += 2;
-  strbuf_printf(b, " AND ($%d::text IS NULL OR (%s, id) %s ($%d::%s, $%d::uuid))", n - 1,
-                sort, desc ? "<" : ">", n - 1, cast, n);
+  strbuf_printf(&where, " AND ($%d::text IS NULL OR (%s, id) %s ($%d::%s, $%d::uuid))", n - 1, sort,
+                desc ? "<" : ">", n - 1, cast, n);
   n++;
-  strbuf_printf(b, " ORDER BY %s %s, id %s LIMIT $%d::integer", sort, desc ? "DESC" : "ASC",
+  strbuf_printf(&where, " ORDER BY %s %s, id %s LIMIT $%d::integer", sort, desc ? "DESC" : "ASC",
                 desc ? "DESC" : "ASC", n);
-  *nparams = n;
+  json_for_caller(s, n + 1, b);
+  strbuf_puts(b, " AS body");
+  strbuf_append(b, where.data, where.len);
+  strbuf_free(&where);
+  *nparams = n + 1;
 }
 
 static bool statement(struct db_statement *st, struct strbuf *b, const char *prefix, const char *name,
                       const char *suffix, int nparams, bool writes) {
-  char stmt_name[96];
+  char stmt_name[160];
   snprintf(stmt_name, sizeof stmt_name, "%s_%s%s", prefix, name, suffix);
   st->name = strdup(stmt_name);
   st->sql = strbuf_steal(b);
@@ -141,33 +187,47 @@ static bool statement(struct db_statement *st, struct strbuf *b, const char *pre
   return st->name && st->sql;
 }
 
+/* A prefix for statement names unique to the resource (a view shares a table). */
+static void prefix_of(const struct resource *r, char *out, size_t cap) {
+  size_t n = 0;
+  for (const char *c = r->name; *c && n + 1 < cap; c++) out[n++] = (*c == '/' || *c == '-') ? '_' : *c;
+  out[n] = '\0';
+}
+
 ips_status resource_prepare(struct resource *r) {
   struct resource_sql *s = calloc(1, sizeof *s);
   struct strbuf b;
+  char prefix[48];
   int n;
   if (s == NULL || r->nfields > RESOURCE_MAX_FIELDS) return IPS_ERROR;
   r->sql = s;
+  prefix_of(r, prefix, sizeof prefix);
   strbuf_init(&b);
-  build_json(r, &b);
+  build_json(r, true, &b);
   s->json = strbuf_steal(&b);
+  if (resource_has_pii(r)) {
+    build_json(r, false, &b);
+    s->json_public = strbuf_steal(&b);
+  }
   if (s->json == NULL) return IPS_ERROR;
   bool ok = true;
-  strbuf_printf(&b, "SELECT version, %s, %s::text FROM %s WHERE id = $1::uuid AND deleted_at IS NULL%s%s%s",
-                r->owned ? "partner" : "NULL::text", s->json, r->table, r->list_where ? " AND (" : "",
-                r->list_where ? r->list_where : "", r->list_where ? ")" : "");
-  ok &= statement(&s->get, &b, r->table, "get", "", 1, false);
+  strbuf_printf(&b, "SELECT version, %s, ", r->owned ? "partner" : "NULL::text");
+  json_for_caller(s, 2, &b);
+  strbuf_printf(&b, " FROM %s WHERE id = $1::uuid AND deleted_at IS NULL", r->table);
+  if (r->list_where) strbuf_printf(&b, " AND (%s)", r->list_where);
+  ok &= statement(&s->get, &b, prefix, "get", "", s->json_public ? 2 : 1, false);
   build_current(r, &b);
-  ok &= statement(&s->current, &b, r->table, "current", "", 1, true);
-  build_insert(r, &b, s->json, &n);
-  ok &= statement(&s->insert, &b, r->table, "insert", "", n, true);
-  build_update(r, &b, s->json, &n);
-  ok &= statement(&s->update, &b, r->table, "update", "", n, true);
+  ok &= statement(&s->current, &b, prefix, "current", "", 1, true);
+  build_insert(r, s, &b, &n);
+  ok &= statement(&s->insert, &b, prefix, "insert", "", s->json_public ? n : n - 1, true);
+  build_update(r, s, &b, &n);
+  ok &= statement(&s->update, &b, prefix, "update", "", s->json_public ? n : n - 1, true);
   strbuf_printf(&b, "SELECT version FROM %s WHERE id = $1::uuid AND deleted_at IS NULL", r->table);
-  ok &= statement(&s->exists, &b, r->table, "exists", "", 1, true);
+  ok &= statement(&s->exists, &b, prefix, "exists", "", 1, true);
   strbuf_printf(&b, "UPDATE %s SET deleted_at = now(), version = version + 1, updated_at = now()"
                     " WHERE id = $1::uuid AND version = $2::integer AND deleted_at IS NULL RETURNING version",
                 r->table);
-  ok &= statement(&s->remove, &b, r->table, "remove", "", 2, true);
+  ok &= statement(&s->remove, &b, prefix, "remove", "", 2, true);
 
   static const char *const meta_sorts[] = {"created_at", "updated_at"};
   for (size_t i = 0; i < 2; i++) s->sorts[s->nsorts++] = (struct list_sort){meta_sorts[i], 2};
@@ -176,10 +236,10 @@ ips_status resource_prepare(struct resource *r) {
   s->sorts[s->nsorts] = (struct list_sort){NULL, 0};
   for (size_t i = 0; i < s->nsorts; i++) {
     for (int desc = 0; desc < 2; desc++) {
-      build_list(r, s->sorts[i].name, desc, &b, s->json, &n);
+      build_list(r, s, s->sorts[i].name, desc, &b, &n);
       char suffix[48];
       snprintf(suffix, sizeof suffix, "_%s%s", s->sorts[i].name, desc ? "_desc" : "");
-      ok &= statement(&s->list[i][desc], &b, r->table, "list", suffix, n, false);
+      ok &= statement(&s->list[i][desc], &b, prefix, "list", suffix, s->json_public ? n : n - 1, false);
     }
   }
   if (!ok) y_log_message(Y_LOG_LEVEL_ERROR, "resource %s: cannot generate its SQL", r->name);
@@ -195,6 +255,7 @@ void resource_release(struct resource *r) {
   struct resource_sql *s = r->sql;
   if (s == NULL) return;
   free(s->json);
+  free(s->json_public);
   free_statement(&s->get);
   free_statement(&s->current);
   free_statement(&s->insert);

@@ -1,5 +1,7 @@
 #include "resource/values.h"
 
+#include "resource/engine_sql.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +48,15 @@ static bool filter_valid(const struct field *f, const char *v, const char **mess
     case FIELD_STRING:
       *message = "must be 1 to 300 characters";
       return *v && utf8_length(v) <= 300;
+    case FIELD_TIMESTAMP:
+      *message = "must be an RFC 3339 timestamp";
+      return ids_timestamp_valid(v);
+    case FIELD_UUID:
+      *message = "must be the id of a record (a UUID)";
+      return ids_uuid_valid(v);
+    case FIELD_DECIMAL2:
+      *message = "must be a number";
+      return false;
   }
   return false;
 }
@@ -67,8 +78,24 @@ bool list_filter_values(struct ips_request *req, const struct resource *r, const
     searchable |= (f->flags & FIELD_SEARCH) != 0;
     if (!(f->flags & FIELD_FILTER)) continue;
     const char *v = query_get(&req->query, f->name);
+    if (v && (f->flags & FIELD_PII) && !policy_may_see_any_pii(req->principal.role_id)) {
+      problem_bad_parameter(req, f->name, "forbidden_filter", "your role may not search by personal data");
+      return false;
+    }
     if (v && !filter_valid(f, v, &message)) {
       problem_bad_parameter(req, f->name, "invalid", message);
+      return false;
+    }
+    /* the stored form (an old TERYT code becomes the current one) */
+    char *stored = v && f->to_column ? f->to_column(v) : NULL;
+    push(qv, stored ? stored : v);
+    free(stored);
+  }
+  for (const struct custom_filter *c = r->filters; c && c->name; c++) {
+    const char *v = query_get(&req->query, c->name);
+    struct field as_field = {.name = c->name, .type = c->type, .values = c->values, .min = 0, .max = 0};
+    if (v && !filter_valid(&as_field, v, &message)) {
+      problem_bad_parameter(req, c->name, "invalid", message);
       return false;
     }
     push(qv, v);
@@ -97,6 +124,7 @@ bool list_filter_values(struct ips_request *req, const struct resource *r, const
   char limit[24];
   list_fetch_limit(p, limit);
   push(qv, limit);
+  if (resource_has_pii(r)) push(qv, pii_scope(req));
   return qv->n < VALUES_MAX;
 }
 
@@ -111,11 +139,23 @@ static char *text_of(const json_t *v) {
     snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v));
     return strdup(buf);
   }
+  long hundredths;
+  if (json_is_real(v) && decimal2_of(json_real_value(v), &hundredths)) {
+    snprintf(buf, sizeof buf, "%s%ld.%02ld", hundredths < 0 ? "-" : "", labs(hundredths) / 100, labs(hundredths) % 100);
+    return strdup(buf);
+  }
   return NULL;
 }
 
+const char *pii_scope(const struct ips_request *req) {
+  const struct principal *p = &req->principal;
+  /* a partner code never contains '*': asking about it tells "every partner" */
+  if (policy_sees_pii(p->role_id, p->partner, "*")) return "*";
+  return policy_may_see_any_pii(p->role_id) ? p->partner : NULL;
+}
+
 bool write_values_build(const struct resource *r, const json_t *record, const char *owner, const char *id,
-                        long long version, struct write_values *wv) {
+                        long long version, const struct ips_request *req, struct write_values *wv) {
   char buf[24];
   memset(wv, 0, sizeof *wv);
   if (id) {
@@ -126,6 +166,7 @@ bool write_values_build(const struct resource *r, const json_t *record, const ch
   bool ok = true;
   for (size_t i = 0; i < r->nfields; i++) {
     const struct field *f = &r->fields[i];
+    if (f->flags & FIELD_READ_ONLY) continue;
     json_t *v = json_object_get(record, f->name);
     char *text = text_of(v);
     if (text && f->to_column) {
@@ -137,6 +178,10 @@ bool write_values_build(const struct resource *r, const json_t *record, const ch
     wv->values[wv->n++] = text;
   }
   if (r->owned) wv->values[wv->n++] = owner ? strdup(owner) : NULL;
+  if (resource_has_pii(r)) {
+    const char *scope = pii_scope(req);
+    wv->values[wv->n++] = scope ? strdup(scope) : NULL;
+  }
   return ok;
 }
 
