@@ -29,10 +29,13 @@
 #include "auth/tokens.h"
 #include "resource/resource.h"
 #include "resources/audit.h"
+#include "resources/beneficiaries.h"
 #include "resources/changes.h"
+#include "resources/deliveries.h"
 #include "resources/es_entities.h"
 #include "resources/gminas.h"
 #include "resources/partnership_members.h"
+#include "resources/services.h"
 #include "resources/users.h"
 #include "resources/health.h"
 
@@ -62,6 +65,16 @@ static const struct route routes[] = {
   {"DELETE", path "/{id}", resource_delete, ENGINE(res, policy, ACTION_DELETE)}
   CRUD("/v1/partnership-members", &partnership_members_resource, POLICY_PARTNERSHIP_MEMBERS),
   CRUD("/v1/es-entities", &es_entities_resource, POLICY_ES_ENTITIES),
+  CRUD("/v1/services", &services_resource, POLICY_SERVICES),
+  CRUD("/v1/beneficiaries", &beneficiaries_resource, POLICY_BENEFICIARIES),
+  {"POST", "/v1/beneficiaries/{id}/erasure", beneficiaries_erase, 0, POLICY_BENEFICIARIES, ACTION_ERASE, NULL},
+  {"GET", "/v1/beneficiaries/{id}/deliveries", beneficiaries_deliveries, 0, POLICY_BENEFICIARIES, ACTION_READ, NULL},
+  CRUD("/v1/deliveries", &deliveries_resource, POLICY_DELIVERIES),
+  {"GET", "/v1/deliveries/{id}/participants", participants_list, 0, POLICY_PARTICIPANTS, ACTION_READ, NULL},
+  {"PUT", "/v1/deliveries/{id}/participants/{beneficiary_id}", participants_put, 0, POLICY_PARTICIPANTS,
+   ACTION_CREATE, NULL},
+  {"DELETE", "/v1/deliveries/{id}/participants/{beneficiary_id}", participants_delete, 0, POLICY_PARTICIPANTS,
+   ACTION_DELETE, NULL},
   {"GET", "/v1/public/es-entities", resource_list, ROUTE_PUBLIC, 0, 0, &public_es_entities_resource},
   {"GET", "/v1/audit", audit_list, 0, POLICY_AUDIT, ACTION_READ, NULL},
   {"GET", "/v1/changes", changes_list, 0, POLICY_CHANGES, ACTION_READ, NULL},
@@ -69,7 +82,8 @@ static const struct route routes[] = {
 
 /* The resources served by the engine, prepared at start-up. */
 static struct resource *const engine_resources[] = {
-  &users_resource, &partnership_members_resource, &es_entities_resource, &public_es_entities_resource};
+  &users_resource, &partnership_members_resource, &es_entities_resource, &public_es_entities_resource,
+  &services_resource, &beneficiaries_resource, &deliveries_resource};
 
 static double seconds_since(const struct timespec *start) {
   struct timespec now;

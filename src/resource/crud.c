@@ -68,6 +68,8 @@ static bool list_allowed_param(const struct resource *r, const char *key) {
       if (r->fields[i].flags & FIELD_SEARCH) return true;
     return false;
   }
+  for (const struct custom_filter *c = r->filters; c && c->name; c++)
+    if (strcmp(c->name, key) == 0) return true;
   const struct field *f = resource_field(r, key);
   return f && (f->flags & FIELD_FILTER);
 }
@@ -282,7 +284,7 @@ void resource_create(struct ips_request *req) {
   json_t *errors = json_array();
   resource_validate_mode(r, body, true, errors);
   const char *owner = r->owned ? owner_of(req, body, NULL, errors) : NULL;
-  if (r->hooks.derive && json_array_size(errors) == 0) r->hooks.derive(req, body, errors);
+  if (r->hooks.derive) r->hooks.derive(req, body, errors);
   if (body_fail_if_errors(req, errors)) return;
   write_record(req, r, body, owner, NULL, 0, &key);
 }
@@ -336,7 +338,7 @@ void resource_update(struct ips_request *req) {
   json_decref(clean);
   resource_validate_mode(r, record, false, errors);
   const char *owner = r->owned ? owner_of(req, patch, current_owner, errors) : NULL;
-  if (r->hooks.derive && json_array_size(errors) == 0) r->hooks.derive(req, record, errors);
+  if (r->hooks.derive) r->hooks.derive(req, record, errors);
   if (body_fail_if_errors(req, errors)) goto out;
   char owner_copy[40];
   snprintf(owner_copy, sizeof owner_copy, "%s", owner ? owner : "");
@@ -383,6 +385,13 @@ void resource_delete(struct ips_request *req) {
   snprintf(version_text, sizeof version_text, "%lld", version);
   const char *values[] = {id, version_text};
   st = tx_begin(req, &conn);
+  const char *why = NULL;
+  if (st == IPS_OK && r->hooks.before_delete) st = r->hooks.before_delete(conn, id, &why);
+  if (st == IPS_CONFLICT) {
+    tx_rollback(conn);
+    problem_send(req, 409, why ? why : "this record is still in use");
+    goto out;
+  }
   if (st == IPS_OK) st = db_exec(conn, &r->sql->remove, values, &res);
   if (st == IPS_OK && PQntuples(res) == 0) {
     stale_or_gone(req, r, conn, id);

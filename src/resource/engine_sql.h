@@ -20,6 +20,9 @@ struct resource_sql {
   struct db_statement list[RESOURCE_MAX_SORTS + 2][2];
 };
 
+/* The SQL type of a sort key: the cast that turns a cursor value back. */
+const char *resource_sort_cast(const struct resource *r, const char *sort);
+
 /* True when some field of r is personal data. */
 bool resource_has_pii(const struct resource *r);
 

@@ -209,3 +209,16 @@ ips_status field_gmina_in_region(struct db_conn *conn, const json_t *record, con
   PQclear(res);
   return st;
 }
+
+ips_status field_reference_live(struct db_conn *conn, const json_t *record, const char *field,
+                                const struct db_statement *exists, json_t *errors) {
+  const char *id = json_string_value(json_object_get(record, field));
+  if (id == NULL || !ids_uuid_valid(id)) return IPS_OK;
+  PGresult *res = NULL;
+  const char *values[] = {id};
+  ips_status st = db_exec(conn, exists, values, &res);
+  if (st == IPS_OK && PQgetvalue(res, 0, 0)[0] != 't')
+    body_error(errors, field, "invalid", "names no record (or a deleted one)");
+  PQclear(res);
+  return st;
+}

@@ -82,6 +82,9 @@ struct resource_hooks {
   /* derive: before the transaction, once the fields are valid one by one:
    * checks across fields and fills derived ones (record may be changed). */
   void (*derive)(struct ips_request *req, json_t *record, json_t *errors);
+  /* before_delete: inside the delete's transaction; IPS_CONFLICT answers
+   * 409 with *why (a static text), e.g. a service still in use. */
+  ips_status (*before_delete)(struct db_conn *conn, const char *id, const char **why);
 };
 
 /* A list filter that is not an equality on one of the fields: the
@@ -148,6 +151,11 @@ ips_status field_date_not_future(struct db_conn *conn, const json_t *record, con
  * region's dictionary. */
 ips_status field_gmina_in_region(struct db_conn *conn, const json_t *record, const char *field,
                                  json_t *errors);
+
+/* Adds an error for field when its UUID names no live record: exists is a
+ * statement of one parameter answering one boolean. */
+ips_status field_reference_live(struct db_conn *conn, const json_t *record, const char *field,
+                                const struct db_statement *exists, json_t *errors);
 
 /* IPS_OK when code names a live project partner, IPS_INVALID when it does
  * not, another status when the database failed. */

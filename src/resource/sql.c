@@ -118,9 +118,10 @@ static void build_update(const struct resource *r, const struct resource_sql *s,
   *nparams = n;
 }
 
-/* The sort key as text, and the cast that turns a cursor value back. */
-static const char *sort_cast(const char *sort) {
-  return strcmp(sort, "created_at") == 0 || strcmp(sort, "updated_at") == 0 ? "timestamptz" : "text";
+const char *resource_sort_cast(const struct resource *r, const char *sort) {
+  if (strcmp(sort, "created_at") == 0 || strcmp(sort, "updated_at") == 0) return "timestamptz";
+  const struct field *f = resource_field(r, sort);
+  return f ? sql_type(f->type) : "text";
 }
 
 /* Replaces the "$" of a custom filter's SQL by the parameter's number. */
@@ -133,7 +134,7 @@ static void put_custom(struct strbuf *b, const char *sql, int n) {
 
 static void build_list(const struct resource *r, const struct resource_sql *s, const char *sort, bool desc,
                        struct strbuf *b, int *nparams) {
-  const char *cast = sort_cast(sort);
+  const char *cast = resource_sort_cast(r, sort);
   int n = 0;
   /* output names that no column has, so that ORDER BY means the columns */
   strbuf_printf(b, "SELECT %s::text AS sort_key, id::text AS sort_id, ", sort);
@@ -151,7 +152,8 @@ static void build_list(const struct resource *r, const struct resource_sql *s, c
   }
   for (const struct custom_filter *c = r->filters; c && c->name; c++) {
     n++;
-    strbuf_printf(&where, " AND ($%d::%s IS NULL OR ", n, sql_type(c->type));
+    /* a custom filter's value is text; its SQL casts it as it needs */
+    strbuf_printf(&where, " AND ($%d::text IS NULL OR ", n);
     put_custom(&where, c->sql, n);
     strbuf_puts(&where, ")");
   }

@@ -61,6 +61,19 @@ static bool filter_valid(const struct field *f, const char *v, const char **mess
   return false;
 }
 
+/* A timestamp as a cursor carries it: PostgreSQL's text form in UTC
+ * ("2026-01-31 12:00:00.123456+00"), or RFC 3339. */
+bool cursor_timestamp_valid(const char *v) {
+  char rfc[40];
+  size_t n = strlen(v);
+  if (n < 22 || n > 32) return ids_timestamp_valid(v);
+  if (v[10] == ' ' && strcmp(v + n - 3, "+00") == 0) {
+    snprintf(rfc, sizeof rfc, "%.10sT%.*s+00:00", v, (int)(n - 14), v + 11);
+    return ids_timestamp_valid(rfc);
+  }
+  return ids_timestamp_valid(v);
+}
+
 bool list_filter_values(struct ips_request *req, const struct resource *r, const struct list_params *p,
                         struct query_values *qv) {
   const char *message = "is not valid";
@@ -114,8 +127,8 @@ bool list_filter_values(struct ips_request *req, const struct resource *r, const
     return false;
   }
   push(qv, since);
-  bool time_sort = strcmp(p->sort->name, "created_at") == 0 || strcmp(p->sort->name, "updated_at") == 0;
-  if (p->after[0] && ((time_sort && !ids_timestamp_valid(p->after[0])) || !ids_uuid_valid(p->after[1]))) {
+  bool time_sort = strcmp(resource_sort_cast(r, p->sort->name), "timestamptz") == 0;
+  if (p->after[0] && ((time_sort && !cursor_timestamp_valid(p->after[0])) || !ids_uuid_valid(p->after[1]))) {
     problem_bad_parameter(req, "cursor", "invalid", "is not a cursor of this list and sort; use next_cursor as given");
     return false;
   }

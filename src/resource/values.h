@@ -30,6 +30,10 @@ void query_values_free(struct query_values *qv);
 bool list_filter_values(struct ips_request *req, const struct resource *r, const struct list_params *p,
                         struct query_values *qv);
 
+/* A timestamp as a cursor carries it: PostgreSQL's text form in UTC, or
+ * RFC 3339. A cursor value goes through this before it is cast. */
+bool cursor_timestamp_valid(const char *v);
+
 struct write_values {
   char *values[VALUES_MAX];
   size_t n;

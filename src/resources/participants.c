@@ -1,0 +1,248 @@
+/* Attendance of deliveries: who took part, and whether they attended. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/tx.h"
+#include "domain/ids.h"
+#include "http/body.h"
+#include "http/problem.h"
+#include "http/response.h"
+#include "resource/list.h"
+#include "resources/deliveries.h"
+
+#define PARTICIPANT_JSON                                                                        \
+  "json_build_object('beneficiary_id', p.beneficiary_id, 'attended', p.attended,"               \
+  " 'first_name', b.first_name, 'last_name', b.last_name, 'partner', b.partner)::text"
+
+static const struct db_statement DELIVERY_OWNER = {
+  "participants_delivery_owner",
+  "SELECT partner FROM deliveries WHERE id = $1::uuid AND deleted_at IS NULL", 1, false};
+
+/* $1 delivery, $2 cursor beneficiary id, $3 limit + 1 */
+static const struct db_statement LIST = {
+  "participants_list",
+  "SELECT p.beneficiary_id::text AS sort_key, " PARTICIPANT_JSON " AS body"
+  " FROM participants p JOIN beneficiaries b ON b.id = p.beneficiary_id"
+  " WHERE p.delivery_id = $1::uuid AND p.deleted_at IS NULL"
+  " AND ($2::uuid IS NULL OR p.beneficiary_id > $2::uuid) ORDER BY p.beneficiary_id LIMIT $3::integer",
+  3, false};
+
+static const struct db_statement BENEFICIARY_STATE = {
+  "participants_beneficiary_state",
+  "SELECT deleted_at IS NULL AND NOT erased FROM beneficiaries WHERE id = $1::uuid", 1, false};
+
+/* $1 delivery, $2 beneficiary: the attendance row as it is, locked */
+static const struct db_statement CURRENT = {
+  "participants_current",
+  "SELECT attended, deleted_at IS NULL FROM participants"
+  " WHERE delivery_id = $1::uuid AND beneficiary_id = $2::uuid FOR UPDATE", 2, true};
+
+static const struct db_statement INSERT = {
+  "participants_insert",
+  "INSERT INTO participants (delivery_id, beneficiary_id, partner, attended)"
+  " VALUES ($1::uuid, $2::uuid, $3, $4::boolean)", 4, true};
+
+/* back from a delete, or attended changed */
+static const struct db_statement UPDATE = {
+  "participants_update",
+  "UPDATE participants SET attended = $3::boolean, deleted_at = NULL, version = version + 1, updated_at = now()"
+  " WHERE delivery_id = $1::uuid AND beneficiary_id = $2::uuid", 3, true};
+
+static const struct db_statement REMOVE = {
+  "participants_remove",
+  "UPDATE participants SET deleted_at = now(), version = version + 1, updated_at = now()"
+  " WHERE delivery_id = $1::uuid AND beneficiary_id = $2::uuid AND deleted_at IS NULL RETURNING 1", 2, true};
+
+static const struct db_statement ONE = {
+  "participants_one",
+  "SELECT " PARTICIPANT_JSON " FROM participants p JOIN beneficiaries b ON b.id = p.beneficiary_id"
+  " WHERE p.delivery_id = $1::uuid AND p.beneficiary_id = $2::uuid", 2, false};
+
+static const char *const LIST_PARAMS[] = {"limit", "cursor", NULL};
+static const struct list_sort SORTS[] = {{"beneficiary_id", 1}, {NULL, 0}};
+
+/*
+ * The delivery of the path, checked: 404 when it does not exist, 403 when
+ * the caller may not do action to its attendance. Writes its partner into
+ * owner (33 bytes). Returns false when it answered.
+ */
+static bool delivery_allows(struct ips_request *req, struct db_conn *conn, const char *delivery,
+                            policy_action action, char *owner) {
+  PGresult *res = NULL;
+  const char *values[] = {delivery};
+  ips_status st = db_exec(conn, &DELIVERY_OWNER, values, &res);
+  bool ok = false;
+  if (st != IPS_OK) problem_from_status(req, st);
+  else if (PQntuples(res) == 0) problem_send(req, 404, "no such delivery");
+  else {
+    snprintf(owner, 33, "%s", PQgetvalue(res, 0, 0));
+    const struct principal *p = &req->principal;
+    ok = policy_allows(p->role_id, p->partner, POLICY_PARTICIPANTS, action, owner);
+    if (!ok) problem_send(req, 403, "only the delivery's partner (or an admin) may change its attendance");
+  }
+  PQclear(res);
+  return ok;
+}
+
+/* The path's ids when both are UUIDs; otherwise sends 404. */
+static bool path_ids(struct ips_request *req, const char **delivery, const char **beneficiary) {
+  *delivery = request_param(req, "id");
+  if (beneficiary) *beneficiary = request_param(req, "beneficiary_id");
+  if (*delivery == NULL || !ids_uuid_valid(*delivery) ||
+      (beneficiary && (*beneficiary == NULL || !ids_uuid_valid(*beneficiary)))) {
+    problem_send(req, 404, "no such delivery or participant");
+    return false;
+  }
+  return true;
+}
+
+void participants_list(struct ips_request *req) {
+  struct db_conn *conn;
+  PGresult *res = NULL;
+  struct list_params lp;
+  char owner[33];
+  const char *delivery;
+  const char *unknown = query_unknown_key(&req->query, LIST_PARAMS);
+  if (unknown) {
+    problem_bad_parameter(req, unknown, "unknown_parameter", "is not a parameter of this list");
+    return;
+  }
+  if (!list_params_parse(req, SORTS, "beneficiary_id", &lp)) return;
+  if (lp.after[0] && !ids_uuid_valid(lp.after[0])) {
+    problem_bad_parameter(req, "cursor", "invalid", "is not a cursor of this list");
+    goto out;
+  }
+  if (!path_ids(req, &delivery, NULL)) goto out;
+  ips_status st = request_db(req, &conn);
+  if (st != IPS_OK) {
+    problem_from_status(req, st);
+    goto out;
+  }
+  if (!delivery_allows(req, conn, delivery, ACTION_READ, owner)) goto out;
+  char limit[24];
+  list_fetch_limit(&lp, limit);
+  const char *values[] = {delivery, lp.after[0], limit};
+  st = db_exec(conn, &LIST, values, &res);
+  if (st != IPS_OK) {
+    problem_from_status(req, st);
+    goto out;
+  }
+  static const int keys[] = {0};
+  list_respond(req, &lp, res, 1, keys);
+out:
+  PQclear(res);
+  list_params_free(&lp);
+}
+
+/* {"attended": bool} and nothing else; sends 422 otherwise. */
+static bool read_attended(struct ips_request *req, const char **attended) {
+  static const char *const allowed[] = {"attended", NULL};
+  json_t *body = body_object(req);
+  if (body == NULL) return false;
+  json_t *errors = json_array();
+  body_reject_unknown(body, allowed, errors);
+  json_t *v = json_object_get(body, "attended");
+  if (v == NULL || json_is_null(v)) body_error(errors, "attended", "required", "is required");
+  else if (!json_is_boolean(v)) body_error(errors, "attended", "invalid", "must be true or false");
+  if (body_fail_if_errors(req, errors)) return false;
+  *attended = json_is_true(v) ? "true" : "false";
+  return true;
+}
+
+static void respond_participant(struct ips_request *req, struct db_conn *conn, const char *delivery,
+                                const char *beneficiary, long status) {
+  PGresult *res = NULL;
+  const char *values[] = {delivery, beneficiary};
+  ips_status st = db_exec(conn, &ONE, values, &res);
+  if (st == IPS_OK && PQntuples(res) == 1)
+    respond_copy(req, status, "application/json", PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+  else
+    problem_from_status(req, st == IPS_OK ? IPS_ERROR : st);
+  PQclear(res);
+}
+
+void participants_put(struct ips_request *req) {
+  struct db_conn *conn = NULL;
+  PGresult *res = NULL;
+  char owner[33];
+  const char *delivery, *beneficiary, *attended;
+  if (req->query.n > 0) {
+    problem_bad_parameter(req, req->query.keys[0], "unknown_parameter", "this route takes no parameters");
+    return;
+  }
+  if (!path_ids(req, &delivery, &beneficiary)) return;
+  ips_status st = request_db(req, &conn);
+  if (st != IPS_OK) goto fail;
+  if (!delivery_allows(req, conn, delivery, ACTION_CREATE, owner)) return;
+  if (!read_attended(req, &attended)) return;
+  const char *key[] = {delivery, beneficiary};
+  st = tx_begin(req, &conn);
+  if (st != IPS_OK) goto fail;
+  const char *who[] = {beneficiary};
+  st = db_exec(conn, &BENEFICIARY_STATE, who, &res);
+  if (st != IPS_OK) goto fail;
+  if (PQntuples(res) == 0 || PQgetvalue(res, 0, 0)[0] != 't') {
+    tx_rollback(conn);
+    json_t *errors = json_array();
+    body_error(errors, "beneficiary_id", "invalid", "names no beneficiary, or a deleted or erased one");
+    problem_send_errors(req, 422, "this beneficiary cannot attend", errors);
+    goto out;
+  }
+  PQclear(res);
+  res = NULL;
+  st = db_exec(conn, &CURRENT, key, &res);
+  if (st != IPS_OK) goto fail;
+  bool exists = PQntuples(res) == 1, live = exists && PQgetvalue(res, 0, 1)[0] == 't';
+  bool same = live && strcmp(PQgetvalue(res, 0, 0), attended[0] == 't' ? "t" : "f") == 0;
+  PQclear(res);
+  res = NULL;
+  const char *insert[] = {delivery, beneficiary, owner, attended};
+  const char *update[] = {delivery, beneficiary, attended};
+  if (!exists) st = db_exec(conn, &INSERT, insert, &res);
+  else if (!same) st = db_exec(conn, &UPDATE, update, &res);
+  if (st == IPS_OK) st = tx_commit(conn);
+  else tx_rollback(conn);
+  if (st != IPS_OK) goto fail;
+  /* 201 when the beneficiary was not on the delivery, 200 when it was */
+  respond_participant(req, conn, delivery, beneficiary, live ? 200 : 201);
+  goto out;
+fail:
+  if (conn) tx_rollback(conn);
+  problem_from_status(req, st);
+out:
+  PQclear(res);
+}
+
+void participants_delete(struct ips_request *req) {
+  struct db_conn *conn = NULL;
+  PGresult *res = NULL;
+  char owner[33];
+  const char *delivery, *beneficiary;
+  if (req->query.n > 0) {
+    problem_bad_parameter(req, req->query.keys[0], "unknown_parameter", "this route takes no parameters");
+    return;
+  }
+  if (!path_ids(req, &delivery, &beneficiary)) return;
+  ips_status st = request_db(req, &conn);
+  if (st != IPS_OK) goto fail;
+  if (!delivery_allows(req, conn, delivery, ACTION_DELETE, owner)) return;
+  const char *key[] = {delivery, beneficiary};
+  st = tx_begin(req, &conn);
+  if (st == IPS_OK) st = db_exec(conn, &REMOVE, key, &res);
+  if (st != IPS_OK) goto fail;
+  if (PQntuples(res) == 0) {
+    tx_rollback(conn);
+    problem_send(req, 404, "the beneficiary is not on this delivery");
+    goto out;
+  }
+  st = tx_commit(conn);
+  if (st != IPS_OK) goto fail;
+  respond_empty(req, 204);
+  goto out;
+fail:
+  if (conn) tx_rollback(conn);
+  problem_from_status(req, st);
+out:
+  PQclear(res);
+}
