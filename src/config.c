@@ -10,7 +10,8 @@
 #include <unistd.h>
 #include <yder.h>
 
-static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+/* A copy of s, or NULL when it is unset or empty (an empty variable is unset). */
+static char *dup_or_null(const char *s) { return s && *s ? strdup(s) : NULL; }
 
 ips_status config_parse_uint(const char *value, unsigned long min, unsigned long max,
                              unsigned long *out) {

@@ -336,6 +336,27 @@ fail:
   return IPS_INVALID;
 }
 
+/*
+ * libjwt 1.10 with GnuTLS writes an ES256 signature as R and S zero-padded
+ * to 66 bytes each (the P-521 size) instead of the 32 + 32 bytes of RFC 7518
+ * §3.4, which other verifiers refuse. Rewrites such a token's signature to
+ * the standard form in place (it only gets shorter).
+ */
+static void es256_signature_to_jose(char *token) {
+  char *dot = strrchr(token, '.');
+  size_t n;
+  unsigned char *sig = dot ? base64url_decode(dot + 1, &n) : NULL;
+  if (sig && n == 132) {
+    unsigned char jose[64];
+    memcpy(jose, sig + 66 - 32, 32);
+    memcpy(jose + 32, sig + 132 - 32, 32);
+    char *text = base64url_encode(jose, sizeof jose);
+    if (text) strcpy(dot + 1, text);
+    free(text);
+  }
+  free(sig);
+}
+
 char *jwt_issue(const struct jwt_keys *k, const char *sub, const char *partner, const char *role,
                 time_t now, long long *exp) {
   jwt_t *jwt = NULL;
@@ -359,6 +380,7 @@ char *jwt_issue(const struct jwt_keys *k, const char *sub, const char *partner, 
       (k->jwk == NULL || jwt_add_header(jwt, "kid", k->kid) == 0))
     token = jwt_encode_str(jwt);
   jwt_free(jwt);
+  if (token && k->local.alg == JWT_ALG_ES256) es256_signature_to_jose(token);
   return token;
 }
 

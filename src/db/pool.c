@@ -1,5 +1,7 @@
 #include "db/pool.h"
 
+#include "log.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -196,8 +198,11 @@ static ips_status classify_failure(struct db_conn *c, const struct db_statement 
   /* 57P0x: the server is shutting down or restarting. */
   if (state && (strncmp(state, "08", 2) == 0 || strncmp(state, "57P0", 4) == 0))
     return IPS_UNAVAILABLE;
-  y_log_message(Y_LOG_LEVEL_ERROR, "db: %s failed: %s", stmt->name,
-                res ? PQresultErrorMessage(res) : PQerrorMessage(c->pg));
+  /* the server's message can quote the values (personal data among them):
+   * the log gets the SQLSTATE, and the message only at debug level */
+  y_log_message(Y_LOG_LEVEL_ERROR, "db: %s failed: SQLSTATE %s", stmt->name, state ? state : "?");
+  if (log_enabled(Y_LOG_LEVEL_DEBUG))
+    y_log_message(Y_LOG_LEVEL_DEBUG, "db: %s: %s", stmt->name, res ? PQresultErrorMessage(res) : PQerrorMessage(c->pg));
   return IPS_ERROR;
 }
 

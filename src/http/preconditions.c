@@ -1,5 +1,6 @@
 #include "http/preconditions.h"
 
+#include "http/problem.h"
 #include "http/response.h"
 
 bool precondition_not_modified(struct ips_request *req, long long version) {
@@ -8,5 +9,27 @@ bool precondition_not_modified(struct ips_request *req, long long version) {
   respond_header(req, "ETag", etag);
   if (!etag_list_matches(request_header(req, "If-None-Match"), version)) return false;
   respond_empty(req, 304);
+  return true;
+}
+
+void precondition_failed(struct ips_request *req, long long version) {
+  if (version >= 1) {
+    char etag[24];
+    etag_format(version, etag);
+    respond_header(req, "ETag", etag);
+  }
+  problem_send(req, 412, "the record has changed since it was read; read it again");
+}
+
+bool precondition_if_match(struct ips_request *req, long long version) {
+  const char *if_match = request_header(req, "If-Match");
+  if (if_match == NULL) {
+    problem_send(req, 428, "If-Match with the record's ETag is required");
+    return false;
+  }
+  if (!etag_list_matches(if_match, version)) {
+    precondition_failed(req, version);
+    return false;
+  }
   return true;
 }

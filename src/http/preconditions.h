@@ -11,4 +11,13 @@
  * returns true. */
 bool precondition_not_modified(struct ips_request *req, long long version);
 
+/*
+ * For a write: If-Match must be present (else 428) and name the record's
+ * current version (else 412, with the current ETag). True when it does.
+ */
+bool precondition_if_match(struct ips_request *req, long long version);
+
+/* Answers 412 with the record's current ETag (version < 1: none known). */
+void precondition_failed(struct ips_request *req, long long version);
+
 #endif

@@ -74,6 +74,21 @@ static bool list_allowed_param(const struct resource *r, const char *key) {
   return f && (f->flags & FIELD_FILTER);
 }
 
+/* A partner filter (the owner, or a FIELD_PARTNER field) naming no project
+ * partner: IPS_INVALID with its name in *bad. */
+static ips_status unknown_partner_filter(struct db_conn *conn, struct ips_request *req, const struct resource *r,
+                                         const char **bad) {
+  ips_status st = IPS_OK;
+  const char *v = r->owned ? query_get(&req->query, "partner") : NULL;
+  if (v && (st = engine_partner_exists(conn, v)) == IPS_INVALID) *bad = "partner";
+  for (size_t i = 0; i < r->nfields && st == IPS_OK; i++) {
+    const struct field *f = &r->fields[i];
+    if (!(f->flags & FIELD_PARTNER) || (v = query_get(&req->query, f->name)) == NULL) continue;
+    if ((st = engine_partner_exists(conn, v)) == IPS_INVALID) *bad = f->name;
+  }
+  return st;
+}
+
 void resource_list(struct ips_request *req) {
   const struct resource *r = resource_of(req);
   const struct resource_sql *s = r->sql;
@@ -91,11 +106,11 @@ void resource_list(struct ips_request *req) {
   query_values_init(&qv);
   if (!list_filter_values(req, r, &p, &qv)) goto out;
   ips_status st = request_db(req, &conn);
-  const char *partner = r->owned ? query_get(&req->query, "partner") : NULL;
-  if (st == IPS_OK && partner) {
-    st = engine_partner_exists(conn, partner);
+  if (st == IPS_OK) {
+    const char *bad = NULL;
+    st = unknown_partner_filter(conn, req, r, &bad);
     if (st == IPS_INVALID) {
-      problem_bad_parameter(req, "partner", "invalid", "is not a project partner");
+      problem_bad_parameter(req, bad, "invalid", "is not a project partner");
       goto out;
     }
   }
@@ -165,6 +180,26 @@ out:
 
 /* ---- writes ---- */
 
+/* The owner and every FIELD_PARTNER value must name a live project partner. */
+static ips_status check_partners(struct db_conn *conn, const struct resource *r, const json_t *record,
+                                 const char *owner, json_t *errors) {
+  ips_status st = IPS_OK;
+  if (r->owned && owner && (st = engine_partner_exists(conn, owner)) == IPS_INVALID) {
+    body_error(errors, "partner", "invalid", "is not a project partner");
+    st = IPS_OK;
+  }
+  for (size_t i = 0; i < r->nfields && st == IPS_OK; i++) {
+    const struct field *f = &r->fields[i];
+    const char *code = json_string_value(json_object_get(record, f->name));
+    if (!(f->flags & FIELD_PARTNER) || code == NULL || !ids_code_slug_valid(code, 2, 32)) continue;
+    if ((st = engine_partner_exists(conn, code)) == IPS_INVALID) {
+      body_error(errors, f->name, "invalid", "is not a project partner");
+      st = IPS_OK;
+    }
+  }
+  return st;
+}
+
 /* After a conditional write matched no row: 404 when the record has gone
  * meanwhile (deleted), 412 when its version moved on. Rolls back. */
 static void stale_or_gone(struct ips_request *req, const struct resource *r, struct db_conn *conn,
@@ -174,7 +209,7 @@ static void stale_or_gone(struct ips_request *req, const struct resource *r, str
   tx_rollback(conn);
   ips_status st = db_exec(conn, &r->sql->exists, values, &res);
   if (st == IPS_OK && PQntuples(res) == 0) problem_send(req, 404, "no such record");
-  else if (st == IPS_OK) problem_send(req, 412, "the record has changed since it was read");
+  else if (st == IPS_OK) precondition_failed(req, atoll(PQgetvalue(res, 0, 0)));
   else problem_from_status(req, st);
   PQclear(res);
 }
@@ -220,28 +255,28 @@ static const char *owner_of(struct ips_request *req, const json_t *body, const c
  */
 static void write_record(struct ips_request *req, const struct resource *r, const json_t *record,
                          const char *owner, const char *id, long long version,
-                         const struct idempotency *key) {
+                         const struct idempotency *key, json_t *errors) {
   struct write_values wv;
   struct written w;
   struct db_conn *conn = NULL;
   PGresult *res = NULL;
-  json_t *errors = json_array();
   bool creating = id == NULL;
-  if (!write_values_build(r, record, owner, id, version, req, &wv)) {
+  /* with field errors already, the database checks still run, so that the
+   * 422 lists every problem at once; nothing is transformed or written */
+  bool valid = json_array_size(errors) == 0;
+  memset(&wv, 0, sizeof wv);
+  if (valid && !write_values_build(r, record, owner, id, version, req, &wv)) {
     write_values_free(&wv);
     json_decref(errors);
     problem_send(req, 500, "could not prepare the record");
     return;
   }
   ips_status st = tx_begin(req, &conn);
-  if (st == IPS_OK && key && key->active) {
+  if (st == IPS_OK && valid && key && key->active) {
     enum idempotency_claim claim = idempotency_claim(req, conn, key, &st);
     if (claim == IDEMPOTENCY_ANSWERED) goto out;
   }
-  if (st == IPS_OK && r->owned && owner && (st = engine_partner_exists(conn, owner)) == IPS_INVALID) {
-    body_error(errors, "partner", "invalid", "is not a project partner");
-    st = IPS_OK;
-  }
+  if (st == IPS_OK) st = check_partners(conn, r, record, owner, errors);
   if (st == IPS_OK && r->hooks.check) st = r->hooks.check(req, conn, record, errors);
   if (st == IPS_OK && json_array_size(errors) > 0) {
     tx_rollback(conn);
@@ -285,8 +320,7 @@ void resource_create(struct ips_request *req) {
   resource_validate_mode(r, body, true, errors);
   const char *owner = r->owned ? owner_of(req, body, NULL, errors) : NULL;
   if (r->hooks.derive) r->hooks.derive(req, body, errors);
-  if (body_fail_if_errors(req, errors)) return;
-  write_record(req, r, body, owner, NULL, 0, &key);
+  write_record(req, r, body, owner, NULL, 0, &key, errors);
 }
 
 void resource_update(struct ips_request *req) {
@@ -311,15 +345,7 @@ void resource_update(struct ips_request *req) {
   const char *current_owner = PQgetisnull(res, 0, 1) ? NULL : PQgetvalue(res, 0, 1);
   if (!may(req, r, ACTION_UPDATE, current_owner)) goto out;
   long long version = atoll(PQgetvalue(res, 0, 0));
-  const char *if_match = request_header(req, "If-Match");
-  if (if_match == NULL) {
-    problem_send(req, 428, "If-Match with the record's ETag is required");
-    goto out;
-  }
-  if (!etag_list_matches(if_match, version)) {
-    problem_send(req, 412, "the record has changed since it was read");
-    goto out;
-  }
+  if (!precondition_if_match(req, version)) goto out;
   if (PQgetvalue(res, 0, 3)[0] == 't') {
     problem_send(req, 409, "this record can no longer be changed (it has been erased)");
     goto out;
@@ -339,13 +365,12 @@ void resource_update(struct ips_request *req) {
   resource_validate_mode(r, record, false, errors);
   const char *owner = r->owned ? owner_of(req, patch, current_owner, errors) : NULL;
   if (r->hooks.derive) r->hooks.derive(req, record, errors);
-  if (body_fail_if_errors(req, errors)) goto out;
   char owner_copy[40];
   snprintf(owner_copy, sizeof owner_copy, "%s", owner ? owner : "");
   PQclear(res);
   res = NULL;
   request_db_release(req); /* a password is hashed before the transaction */
-  write_record(req, r, record, owner ? owner_copy : NULL, id, version, NULL);
+  write_record(req, r, record, owner ? owner_copy : NULL, id, version, NULL, errors);
 out:
   json_decref(record);
   PQclear(res);
@@ -370,15 +395,7 @@ void resource_delete(struct ips_request *req) {
   }
   if (!may(req, r, ACTION_DELETE, PQgetisnull(res, 0, 1) ? NULL : PQgetvalue(res, 0, 1))) goto out;
   long long version = atoll(PQgetvalue(res, 0, 0));
-  const char *if_match = request_header(req, "If-Match");
-  if (if_match == NULL) {
-    problem_send(req, 428, "If-Match with the record's ETag is required");
-    goto out;
-  }
-  if (!etag_list_matches(if_match, version)) {
-    problem_send(req, 412, "the record has changed since it was read");
-    goto out;
-  }
+  if (!precondition_if_match(req, version)) goto out;
   PQclear(res);
   res = NULL;
   char version_text[24];

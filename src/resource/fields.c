@@ -185,7 +185,7 @@ static const struct db_statement DATE_IN_FUTURE = {
 ips_status field_date_not_future(struct db_conn *conn, const json_t *record, const char *field,
                                  json_t *errors) {
   const char *date = json_string_value(json_object_get(record, field));
-  if (date == NULL) return IPS_OK;
+  if (date == NULL || !ids_parse_date(date, NULL, NULL, NULL)) return IPS_OK; /* reported already */
   PGresult *res = NULL;
   const char *values[] = {date};
   ips_status st = db_exec(conn, &DATE_IN_FUTURE, values, &res);

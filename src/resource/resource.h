@@ -42,6 +42,7 @@ enum field_flags {
   FIELD_SEARCH = 1 << 3,      /* part of q (case-insensitive substring) */
   FIELD_PII = 1 << 4,         /* personal data: left out for callers who may not see it */
   FIELD_READ_ONLY = 1 << 5,   /* shown, never written by clients (derived by the database) */
+  FIELD_PARTNER = 1 << 6,     /* a project partner's code: must name one (422; 400 as a filter) */
 };
 
 struct field {

@@ -173,15 +173,7 @@ void beneficiaries_erase(struct ips_request *req) {
     goto out;
   }
   long long version = atoll(PQgetvalue(res, 0, 0));
-  const char *if_match = request_header(req, "If-Match");
-  if (if_match == NULL) {
-    problem_send(req, 428, "If-Match with the record's ETag is required");
-    goto out;
-  }
-  if (!etag_list_matches(if_match, version)) {
-    problem_send(req, 412, "the record has changed since it was read");
-    goto out;
-  }
+  if (!precondition_if_match(req, version)) goto out;
   if (PQgetvalue(res, 0, 3)[0] == 't') {
     problem_send(req, 409, "the beneficiary has been erased already");
     goto out;
@@ -201,8 +193,14 @@ void beneficiaries_erase(struct ips_request *req) {
   res = NULL;
   if (st == IPS_OK) st = db_exec(conn, &ERASE, values, &res);
   if (st == IPS_OK && PQntuples(res) == 0) {
+    /* changed (or erased) between our read and this update */
     tx_rollback(conn);
-    problem_send(req, 412, "the record has changed since it was read");
+    PQclear(res);
+    res = NULL;
+    st = db_exec(conn, &r->sql->exists, key, &res);
+    if (st != IPS_OK) goto fail;
+    if (PQntuples(res) == 0) problem_send(req, 404, "no such beneficiary");
+    else precondition_failed(req, atoll(PQgetvalue(res, 0, 0)));
     goto out;
   }
   if (st == IPS_OK) st = tx_commit(conn);

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "domain/ids.h"
 #include "http/body.h"
 #include "resources/services.h"
 
@@ -47,6 +48,7 @@ static const struct db_statement ENTITY_LIVE = {
 static ips_status deliveries_check(struct ips_request *req, struct db_conn *conn, const json_t *record,
                                    json_t *errors) {
   const char *service = json_string_value(json_object_get(record, "service_id"));
+  if (service && !ids_uuid_valid(service)) service = NULL; /* reported already */
   PGresult *res = NULL;
   const char *values[] = {service};
   ips_status st = service ? db_exec(conn, &SERVICE_OF, values, &res) : IPS_OK;

@@ -196,15 +196,7 @@ void gminas_patch(struct ips_request *req) {
     problem_send(req, 403, "only an admin may change the high-poverty list");
     goto out;
   }
-  const char *if_match = request_header(req, "If-Match");
-  if (if_match == NULL) {
-    problem_send(req, 428, "If-Match with the gmina's ETag is required");
-    goto out;
-  }
-  if (!etag_list_matches(if_match, version)) {
-    problem_send(req, 412, "the gmina has changed since it was read");
-    goto out;
-  }
+  if (!precondition_if_match(req, version)) goto out;
   if (!patch_high_poverty(req, &high_poverty)) goto out;
   char version_text[24];
   snprintf(version_text, sizeof version_text, "%lld", version);
@@ -212,8 +204,13 @@ void gminas_patch(struct ips_request *req) {
   st = tx_begin(req, &conn);
   if (st == IPS_OK) st = db_exec(conn, &SET_HIGH_POVERTY, values, &res);
   if (st == IPS_OK && PQntuples(res) == 0) {
+    /* changed between our read and this update: tell its version now */
     tx_rollback(conn);
-    problem_send(req, 412, "the gmina has changed since it was read");
+    PQclear(res);
+    res = NULL;
+    st = db_exec(conn, &CURRENT_VERSION, key, &res);
+    if (st != IPS_OK) goto fail;
+    precondition_failed(req, PQntuples(res) ? atoll(PQgetvalue(res, 0, 0)) : 0);
     goto out;
   }
   if (st == IPS_OK) st = tx_commit(conn);

@@ -5,7 +5,6 @@
 
 #include "auth/password.h"
 #include "domain/ids.h"
-#include "http/body.h"
 #include "http/response.h"
 
 static const char *const ROLES[] = {"admin", "coordinator", "advisor", "auditor", "integration", NULL};
@@ -32,7 +31,8 @@ static char *password_column(const char *password) {
 static const struct field FIELDS[] = {
   {.name = "username", .type = FIELD_STRING, .flags = FIELD_REQUIRED | FIELD_SEARCH, .min = 2, .max = 64,
    .valid = users_username_valid},
-  {.name = "partner", .type = FIELD_STRING, .flags = FIELD_REQUIRED | FIELD_FILTER, .min = 2, .max = 32,
+  {.name = "partner", .type = FIELD_STRING, .flags = FIELD_REQUIRED | FIELD_FILTER | FIELD_PARTNER, .min = 2,
+   .max = 32,
    .valid = partner_code_valid},
   {.name = "role", .type = FIELD_ENUM, .flags = FIELD_REQUIRED | FIELD_FILTER, .values = ROLES},
   {.name = "password", .type = FIELD_STRING, .flags = FIELD_WRITE_ONLY, .min = PASSWORD_MIN_LENGTH,
@@ -44,19 +44,6 @@ static const struct field FIELDS[] = {
 static const char *const SORTS[] = {"username", NULL};
 static const struct constraint_field CONSTRAINTS[] = {{"users_username", "username", NULL, NULL}, {NULL, NULL, NULL, NULL}};
 
-/* A user's partner must be a project partner. */
-static ips_status users_check(struct ips_request *req, struct db_conn *conn, const json_t *record,
-                              json_t *errors) {
-  (void)req;
-  const char *partner = json_string_value(json_object_get(record, "partner"));
-  ips_status st = partner ? engine_partner_exists(conn, partner) : IPS_OK;
-  if (st == IPS_INVALID) {
-    body_error(errors, "partner", "invalid", "is not a project partner");
-    st = IPS_OK;
-  }
-  return st;
-}
-
 struct resource users_resource = {
   .name = "users",
   .table = "users",
@@ -66,7 +53,6 @@ struct resource users_resource = {
   .nfields = sizeof FIELDS / sizeof FIELDS[0],
   .sorts = SORTS,
   .constraints = CONSTRAINTS,
-  .hooks = {.check = users_check},
 };
 
 void users_me(struct ips_request *req) {

@@ -143,8 +143,12 @@ function parseResponse(buf, ended, method) {
  * response. The request line gives the method and path for the contract
  * check, which runs unless opts.check is false. Resolves to
  * {status, headers (a Headers), body (Buffer), text, json}.
+ * With opts.body, bytes are only the head (which should carry
+ * `Expect: 100-continue`) and opts.body is sent after a `100 Continue`, or
+ * after a second without an answer, as curl does: a server that refuses a
+ * large body from its headers alone then answers before any of it is sent.
  */
-function rawRequest(server, bytes, { timeoutMs = REQUEST_TIMEOUT_MS, check = true } = {}) {
+function rawRequest(server, bytes, { timeoutMs = REQUEST_TIMEOUT_MS, check = true, body: deferredBody } = {}) {
   const u = new URL(server.url);
   const request = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes, 'latin1');
   const [method, path] = request.subarray(0, Math.max(0, request.indexOf('\r\n'))).toString('latin1').split(' ');
@@ -156,6 +160,7 @@ function rawRequest(server, bytes, { timeoutMs = REQUEST_TIMEOUT_MS, check = tru
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearTimeout(continueTimer);
       socket.destroy();
       if (err) reject(err);
       else resolve(value);
@@ -182,9 +187,25 @@ function rawRequest(server, bytes, { timeoutMs = REQUEST_TIMEOUT_MS, check = tru
       }
     };
     const timer = setTimeout(() => finish(new Error(`${method} ${path}: no complete response within ${timeoutMs} ms (got ${Buffer.concat(chunks).length} bytes)`)), timeoutMs);
-    socket.on('connect', () => socket.write(request));
+    let bodySent = deferredBody === undefined;
+    let continueTimer = null;
+    const sendBody = () => {
+      if (bodySent || settled) return;
+      bodySent = true;
+      clearTimeout(continueTimer);
+      socket.write(deferredBody);
+    };
+    socket.on('connect', () => {
+      socket.write(request);
+      if (!bodySent) continueTimer = setTimeout(sendBody, 1000);
+    });
     socket.on('data', (d) => {
       chunks.push(d);
+      if (!bodySent) {
+        const got = Buffer.concat(chunks);
+        if (/^HTTP\/1\.[01] 100[ \r]/.test(got.subarray(0, 16).toString('latin1')) && got.includes('\r\n\r\n')) sendBody();
+        else clearTimeout(continueTimer); // a final answer came first: the body is not wanted
+      }
       tryParse(false);
     });
     socket.on('end', () => tryParse(true));

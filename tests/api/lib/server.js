@@ -38,7 +38,8 @@ function sanitizerReport(text) {
 
 /*
  * Spawns the server. opts.env is merged over the defaults
- * (IPS_DATABASE_URL from IPS_TEST_DATABASE_URL, IPS_LISTEN=127.0.0.1:0).
+ * (IPS_DATABASE_URL from IPS_TEST_DATABASE_URL, IPS_LISTEN=127.0.0.1:0,
+ * IPS_JWT_SECRET=TEST_JWT_SECRET); a null or undefined value unsets one.
  * Resolves to {url, pid, stop(), stderr(), stdout(), exited()} once the
  * server printed its `listening on` line; rejects (with its output) when it
  * exits first or does not get there within 15 s.
@@ -56,6 +57,9 @@ async function startServer({ env = {}, args = ['serve'] } = {}) {
     IPS_JWT_SECRET: TEST_JWT_SECRET,
     ...env,
   };
+  // A variable given as null or undefined is left out of the environment
+  // (e.g. {IPS_JWT_SECRET: null} for a server that signs with key files).
+  for (const [k, v] of Object.entries(childEnv)) if (v === null || v === undefined) delete childEnv[k];
   const child = spawn(bin, args, { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
 
