@@ -60,3 +60,103 @@ SELECT * FROM (VALUES
   ('chorzow', 'Stowarzyszenie Rozwoju Wsi Opolskiej', 'ngo', NULL, '1609052', 'Łubniany', DATE '2024-03-15', DATE '2024-03-15')
 ) AS v (partner, name, kind, nip, teryt_gmina, city, joined_on, declaration_signed_on)
 WHERE NOT EXISTS (SELECT 1 FROM partnership_members m WHERE m.name = v.name AND m.deleted_at IS NULL);
+
+-- A believable year of work (2025): about 150 beneficiaries, 300 deliveries
+-- of every kind and their attendance. Generated once; a second load skips it.
+CREATE FUNCTION pg_temp.demo_pesel(born date, male boolean, serial integer) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  y integer := extract(year FROM born);
+  m integer := extract(month FROM born) + CASE WHEN y >= 2000 THEN 20 ELSE 0 END;
+  base text := lpad((y % 100)::text, 2, '0') || lpad(m::text, 2, '0') || lpad(extract(day FROM born)::text, 2, '0')
+               || lpad((serial % 1000)::text, 3, '0') || CASE WHEN male THEN '1' ELSE '0' END;
+  w integer[] := ARRAY[1, 3, 7, 9, 1, 3, 7, 9, 1, 3];
+  s integer := 0;
+BEGIN
+  FOR i IN 1..10 LOOP s := s + w[i] * substr(base, i, 1)::integer; END LOOP;
+  RETURN base || ((10 - s % 10) % 10)::text;
+END $$;
+
+DO $$
+DECLARE
+  women text[] := ARRAY['Anna', 'Maria', 'Katarzyna', 'Małgorzata', 'Agnieszka', 'Barbara', 'Ewa', 'Krystyna',
+                        'Elżbieta', 'Zofia', 'Joanna', 'Magdalena', 'Monika', 'Beata', 'Dorota'];
+  men text[] := ARRAY['Piotr', 'Krzysztof', 'Andrzej', 'Tomasz', 'Paweł', 'Jan', 'Michał', 'Marcin', 'Stanisław',
+                      'Józef', 'Grzegorz', 'Adam', 'Łukasz', 'Zbigniew', 'Jerzy'];
+  surnames text[] := ARRAY['Nowak', 'Kowalski', 'Wiśniewski', 'Wójcik', 'Kowalczyk', 'Kamiński', 'Lewandowski',
+                           'Zieliński', 'Szymański', 'Woźniak', 'Dąbrowski', 'Kozłowski', 'Jankowski', 'Mazur',
+                           'Kwiatkowski', 'Krawczyk', 'Piotrowski', 'Grabowski', 'Nowakowski', 'Pawłowski', 'Michalski',
+                           'Adamczyk', 'Dudek', 'Zając', 'Wieczorek', 'Jabłoński', 'Król', 'Majewski', 'Olszewski',
+                           'Jaworski', 'Malinowski', 'Stępień', 'Górski', 'Rutkowski', 'Sikora', 'Baran'];
+  educations text[] := ARRAY['primary', 'lower_secondary', 'upper_secondary', 'upper_secondary', 'post_secondary',
+                             'tertiary', 'upper_secondary'];
+  statuses text[] := ARRAY['employed', 'unemployed', 'long_term_unemployed', 'inactive', 'employed', 'unemployed',
+                           'self_employed'];
+  gminas text[];
+  entities uuid[];
+  services_by_kind record;
+  born date;
+  male boolean;
+  surname text;
+  k integer;
+BEGIN
+  IF (SELECT count(*) FROM beneficiaries) >= 150 THEN RETURN; END IF;
+  PERFORM setseed(0.2025);
+  SELECT array_agg(teryt ORDER BY teryt) INTO gminas FROM gminas;
+  SELECT array_agg(id ORDER BY name) INTO entities FROM es_entities WHERE deleted_at IS NULL;
+  FOR i IN 1..150 LOOP
+    male := random() < 0.45;
+    born := DATE '1962-01-01' + (random() * 14600)::integer;
+    surname := surnames[1 + (random() * (array_length(surnames, 1) - 1))::integer];
+    IF NOT male AND surname LIKE '%ski' THEN surname := left(surname, -1) || 'a'; END IF;
+    INSERT INTO beneficiaries (partner, first_name, last_name, pesel, birth_date, gender, education, labour_status,
+                               teryt_gmina, postal_code, email, phone, es_entity_id, consent_on, support_start, support_end)
+    VALUES (CASE WHEN i % 5 < 3 THEN 'byczyna' ELSE 'chorzow' END,
+            CASE WHEN male THEN men[1 + (random() * 14)::integer] ELSE women[1 + (random() * 14)::integer] END,
+            surname, pg_temp.demo_pesel(born, male, i * 7), born, CASE WHEN male THEN 'male' ELSE 'female' END,
+            educations[1 + (random() * 6)::integer], statuses[1 + (random() * 6)::integer],
+            gminas[1 + (random() * (array_length(gminas, 1) - 1))::integer],
+            '4' || (6 + (random() * 3)::integer) || '-' || lpad((random() * 999)::integer::text, 3, '0'),
+            CASE WHEN random() < 0.6 THEN 'uczestnik' || i || '@example.org' END,
+            CASE WHEN random() < 0.7 THEN '+48 77 ' || lpad((random() * 9999999)::integer::text, 7, '0') END,
+            CASE WHEN random() < 0.7 THEN entities[1 + (random() * (array_length(entities, 1) - 1))::integer] END,
+            DATE '2025-01-02' + (random() * 180)::integer,
+            DATE '2025-01-15' + (random() * 180)::integer,
+            CASE WHEN random() < 0.4 THEN DATE '2025-09-01' + (random() * 110)::integer END);
+  END LOOP;
+
+  -- 300 deliveries through the year, weighted towards advisory work
+  FOR i IN 1..300 LOOP
+    k := 1 + (random() * 9)::integer;
+    INSERT INTO deliveries (partner, service_id, es_entity_id, started_at, hours, topic, location, advisor, guests)
+    SELECT CASE WHEN i % 5 < 3 THEN 'byczyna' ELSE 'chorzow' END, s.id,
+           CASE WHEN s.kind IN ('training', 'seminar') THEN NULL
+                ELSE entities[1 + (random() * (array_length(entities, 1) - 1))::integer] END,
+           TIMESTAMPTZ '2025-01-07 08:00:00+01' + (random() * 350)::integer * interval '1 day'
+             + (random() * 8)::integer * interval '1 hour',
+           CASE WHEN s.kind = 'seminar' THEN 4 WHEN s.kind = 'training' THEN 6 ELSE 1 + (random() * 6)::integer * 0.5 END,
+           CASE s.kind WHEN 'advisory' THEN 'Doradztwo: plan rozwoju i model biznesowy'
+                       WHEN 'legal' THEN 'Porada prawna: umowy i statut'
+                       WHEN 'financial' THEN 'Finanse: budżet, dotacje i rozliczenia'
+                       WHEN 'marketing' THEN 'Marketing: strona internetowa i oferta'
+                       WHEN 'information' THEN 'Informacja o możliwościach wsparcia'
+                       WHEN 'training' THEN 'Szkolenie: zarządzanie spółdzielnią socjalną'
+                       ELSE 'Seminarium: ekonomia społeczna w gminie' END,
+           CASE WHEN i % 5 < 3 THEN 'Byczyna, ul. Rynek 1' ELSE 'Opole, ul. Ozimska 4' END,
+           CASE WHEN i % 2 = 0 THEN 'Ewa Doradczyni' ELSE 'Marek Doradca' END,
+           CASE WHEN s.kind = 'seminar' THEN (5 + random() * 20)::integer ELSE 0 END
+      FROM services s
+     WHERE s.code = (ARRAY['doradztwo-biznesowe', 'doradztwo-biznesowe', 'doradztwo-prawne', 'doradztwo-finansowe',
+                           'doradztwo-marketingowe', 'informacja', 'szkolenia', 'szkolenia', 'seminaria',
+                           'doradztwo-biznesowe'])[k];
+  END LOOP;
+
+  -- attendance: a few people at advice, a group at trainings, a room at seminars
+  INSERT INTO participants (delivery_id, beneficiary_id, partner, attended)
+  SELECT d.id, b.id, d.partner, random() < 0.9
+    FROM deliveries d JOIN services s ON s.id = d.service_id
+   CROSS JOIN LATERAL (SELECT id FROM beneficiaries
+                        WHERE NOT erased AND deleted_at IS NULL
+                        ORDER BY md5(id::text || d.id::text)
+                        LIMIT CASE s.kind WHEN 'seminar' THEN 18 WHEN 'training' THEN 10 ELSE 2 END) b
+  ON CONFLICT DO NOTHING;
+END $$;
