@@ -35,6 +35,7 @@
 #include "resources/es_entities.h"
 #include "resources/gminas.h"
 #include "resources/partnership_members.h"
+#include "resources/reports.h"
 #include "resources/services.h"
 #include "resources/users.h"
 #include "resources/health.h"
@@ -77,6 +78,10 @@ static const struct route routes[] = {
    ACTION_DELETE, NULL},
   {"GET", "/v1/public/es-entities", resource_list, ROUTE_PUBLIC, 0, 0, &public_es_entities_resource},
   {"GET", "/v1/audit", audit_list, 0, POLICY_AUDIT, ACTION_READ, NULL},
+  {"GET", "/v1/reports/targets", reports_targets_get, 0, POLICY_TARGETS, ACTION_READ, NULL},
+  {"PATCH", "/v1/reports/targets", reports_targets_patch, 0, POLICY_TARGETS, ACTION_UPDATE, NULL},
+  {"GET", "/v1/reports/indicators", reports_indicators, 0, POLICY_INDICATORS, ACTION_READ, NULL},
+  {"GET", "/v1/reports/participants.csv", reports_participants_csv, 0, POLICY_PARTICIPANTS_CSV, ACTION_READ, NULL},
   {"GET", "/v1/changes", changes_list, 0, POLICY_CHANGES, ACTION_READ, NULL},
 };
 

@@ -1,0 +1,248 @@
+#include "resources/reports.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/tx.h"
+#include "domain/ids.h"
+#include "http/body.h"
+#include "http/preconditions.h"
+#include "http/problem.h"
+#include "http/response.h"
+#include "resource/resource.h"
+#include "resources/report_csv.h"
+
+#define TARGETS_JSON                                                                              \
+  "json_build_object('es_entities_supported', es_entities_supported, 'advisory_hours', advisory_hours," \
+  " 'training_participants', training_participants, 'seminars', seminars, 'version', version,"     \
+  " 'updated_at', updated_at)::text"
+
+static const struct db_statement TARGETS = {
+  "reports_targets", "SELECT version, " TARGETS_JSON " FROM report_targets", 0, false};
+
+/* $1..$4 the four targets (NULL clears), $5 the version read */
+static const struct db_statement SET_TARGETS = {
+  "reports_set_targets",
+  "UPDATE report_targets SET es_entities_supported = $1::integer, advisory_hours = $2::numeric,"
+  " training_participants = $3::integer, seminars = $4::integer, version = version + 1, updated_at = now()"
+  " WHERE version = $5::integer RETURNING version, " TARGETS_JSON,
+  5, true};
+
+/*
+ * The indicators of DESIGN §3 in one statement. $1 from, $2 to (dates,
+ * Europe/Warsaw, inclusive), $3 partner (of the deliveries). A beneficiary
+ * counts when it attended at least one delivery of the period; erased ones
+ * count (their statistical fields remain), deleted records do not.
+ */
+static const struct db_statement INDICATORS = {
+  "reports_indicators",
+  "WITH d AS ("
+  "  SELECT d.id, d.es_entity_id, d.hours, coalesce(d.guests, 0) AS guests, s.kind"
+  "    FROM deliveries d JOIN services s ON s.id = d.service_id"
+  "   WHERE d.deleted_at IS NULL"
+  "     AND ($1::text IS NULL OR d.started_at >= ips_period_start($1::text))"
+  "     AND ($2::text IS NULL OR d.started_at < ips_period_end($2::text))"
+  "     AND ($3::text IS NULL OR d.partner = $3::text)),"
+  " att AS ("
+  "  SELECT d.kind, p.beneficiary_id FROM participants p JOIN d ON d.id = p.delivery_id"
+  "    JOIN beneficiaries b ON b.id = p.beneficiary_id AND b.deleted_at IS NULL"
+  "   WHERE p.deleted_at IS NULL AND p.attended),"
+  " ben AS ("
+  "  SELECT b.gender, b.education, b.labour_status, b.partner, g.powiat, g.high_poverty"
+  "    FROM beneficiaries b JOIN gminas g ON g.teryt = b.teryt_gmina"
+  "   WHERE b.id IN (SELECT beneficiary_id FROM att)),"
+  " ents AS ("
+  "  SELECT e.legal_form FROM es_entities e"
+  "   WHERE e.deleted_at IS NULL AND e.id IN (SELECT es_entity_id FROM d)),"
+  " kinds AS (SELECT unnest(ARRAY['advisory', 'legal', 'financial', 'marketing', 'information',"
+  "           'training', 'seminar']) AS kind),"
+  " per_kind AS ("
+  "  SELECT k.kind, (SELECT count(*) FROM d WHERE d.kind = k.kind) AS deliveries,"
+  "         (SELECT coalesce(sum(hours), 0) FROM d WHERE d.kind = k.kind) AS hours,"
+  "         (SELECT count(DISTINCT e.id) FROM d JOIN es_entities e ON e.id = d.es_entity_id"
+  "           AND e.deleted_at IS NULL WHERE d.kind = k.kind) AS entities,"
+  "         (SELECT count(DISTINCT beneficiary_id) FROM att WHERE att.kind = k.kind) AS participants"
+  "    FROM kinds k),"
+  " target AS (SELECT es_entities_supported FROM report_targets)"
+  " SELECT json_build_object("
+  "  'period', json_build_object('from', $1::text, 'to', $2::text, 'partner', $3::text),"
+  "  'es_entities', (SELECT json_build_object('supported', count(*),"
+  "      'social_cooperatives', count(*) FILTER (WHERE legal_form = 'social_cooperative'),"
+  "      'target', (SELECT es_entities_supported FROM target),"
+  "      'share_of_target', (SELECT CASE WHEN es_entities_supported > 0"
+  "        THEN round((SELECT count(*) FROM ents)::numeric / es_entities_supported, 4) END FROM target))"
+  "      FROM ents),"
+  "  'by_service_kind', (SELECT json_object_agg(kind, json_build_object('deliveries', deliveries,"
+  "      'hours', hours, 'entities', entities, 'participants', participants) ORDER BY kind) FROM per_kind),"
+  "  'beneficiaries', json_build_object("
+  "    'total', (SELECT count(*) FROM ben),"
+  "    'by_gender', (SELECT json_object_agg(v, (SELECT count(*) FROM ben WHERE gender = v))"
+  "       FROM unnest(ARRAY['female', 'male']) v),"
+  "    'by_education', (SELECT json_object_agg(v, (SELECT count(*) FROM ben WHERE coalesce(education, 'unknown') = v))"
+  "       FROM unnest(ARRAY['none', 'primary', 'lower_secondary', 'upper_secondary', 'post_secondary',"
+  "                         'tertiary', 'unknown']) v),"
+  "    'by_labour_status', (SELECT json_object_agg(v, (SELECT count(*) FROM ben"
+  "       WHERE coalesce(labour_status, 'unknown') = v))"
+  "       FROM unnest(ARRAY['employed', 'unemployed', 'long_term_unemployed', 'inactive', 'self_employed',"
+  "                         'unknown']) v),"
+  "    'by_partner', (SELECT json_object_agg(code, (SELECT count(*) FROM ben WHERE partner = code) ORDER BY code)"
+  "       FROM project_partners),"
+  "    'by_powiat', (SELECT json_object_agg(teryt, (SELECT count(*) FROM ben WHERE powiat = p.teryt) ORDER BY teryt)"
+  "       FROM powiats p),"
+  "    'high_poverty_gminas', (SELECT count(*) FROM ben WHERE high_poverty)),"
+  "  'seminars', json_build_object('count', (SELECT count(*) FROM d WHERE kind = 'seminar'),"
+  "    'beneficiary_attendees', (SELECT count(*) FROM att WHERE kind = 'seminar'),"
+  "    'guests', (SELECT coalesce(sum(guests), 0) FROM d WHERE kind = 'seminar')))::text",
+  3, false};
+
+static const char *const PERIOD_PARAMS[] = {"from", "to", "partner", NULL};
+
+/* from/to dates with from <= to, partner a project partner; sends 400 otherwise. */
+bool report_period(struct ips_request *req, struct db_conn *conn, const char **from, const char **to,
+                   const char **partner) {
+  const char *unknown = query_unknown_key(&req->query, PERIOD_PARAMS);
+  if (unknown) {
+    problem_bad_parameter(req, unknown, "unknown_parameter", "is not a parameter of this report");
+    return false;
+  }
+  *from = query_get(&req->query, "from");
+  *to = query_get(&req->query, "to");
+  *partner = query_get(&req->query, "partner");
+  static const char *const names[] = {"from", "to"};
+  const char *values[] = {*from, *to};
+  for (int i = 0; i < 2; i++) {
+    if (values[i] && !ids_parse_date(values[i], NULL, NULL, NULL)) {
+      problem_bad_parameter(req, names[i], "invalid", "must be a date YYYY-MM-DD");
+      return false;
+    }
+  }
+  if (*from && *to && strcmp(*from, *to) > 0) {
+    problem_bad_parameter(req, "from", "invalid", "must not be after to");
+    return false;
+  }
+  if (*partner) {
+    ips_status st = ids_code_slug_valid(*partner, 2, 32) ? engine_partner_exists(conn, *partner) : IPS_INVALID;
+    if (st == IPS_INVALID) {
+      problem_bad_parameter(req, "partner", "invalid", "is not a project partner");
+      return false;
+    }
+    if (st != IPS_OK) {
+      problem_from_status(req, st);
+      return false;
+    }
+  }
+  return true;
+}
+
+void reports_indicators(struct ips_request *req) {
+  struct db_conn *conn;
+  PGresult *res = NULL;
+  const char *from, *to, *partner;
+  ips_status st = request_db(req, &conn);
+  if (st != IPS_OK) {
+    problem_from_status(req, st);
+    return;
+  }
+  if (!report_period(req, conn, &from, &to, &partner)) return;
+  const char *values[] = {from, to, partner};
+  st = db_exec(conn, &INDICATORS, values, &res);
+  if (st != IPS_OK) problem_from_status(req, st);
+  else respond_copy(req, 200, "application/json", PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+  PQclear(res);
+}
+
+void reports_targets_get(struct ips_request *req) {
+  struct db_conn *conn;
+  PGresult *res = NULL;
+  if (req->query.n > 0) {
+    problem_bad_parameter(req, req->query.keys[0], "unknown_parameter", "this route takes no parameters");
+    return;
+  }
+  ips_status st = request_db(req, &conn);
+  if (st == IPS_OK) st = db_exec(conn, &TARGETS, NULL, &res);
+  if (st != IPS_OK) {
+    problem_from_status(req, st);
+  } else if (!precondition_not_modified(req, atoll(PQgetvalue(res, 0, 0)))) {
+    respond_copy(req, 200, "application/json", PQgetvalue(res, 0, 1), (size_t)PQgetlength(res, 0, 1));
+  }
+  PQclear(res);
+}
+
+/* A target of the patch: absent keeps current, null clears, else a number
+ * from 0 (integers, or with two decimals for hours). Adds errors. */
+static char *target_value(json_t *patch, json_t *current, const char *name, bool decimals, json_t *errors) {
+  json_t *v = json_object_get(patch, name);
+  if (v == NULL) v = json_object_get(current, name);
+  if (v == NULL || json_is_null(v)) return NULL;
+  char buf[32];
+  long hundredths;
+  if (json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= 100000000) {
+    snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v));
+    return strdup(buf);
+  }
+  if (decimals && json_is_real(v) && decimal2_of(json_real_value(v), &hundredths) && hundredths >= 0 &&
+      hundredths <= 10000000000L) {
+    snprintf(buf, sizeof buf, "%ld.%02ld", hundredths / 100, hundredths % 100);
+    return strdup(buf);
+  }
+  body_error(errors, name, "invalid", decimals ? "must be a number from 0 with at most two decimals, or null"
+                                               : "must be a whole number from 0, or null");
+  return NULL;
+}
+
+void reports_targets_patch(struct ips_request *req) {
+  static const char *const names[] = {"es_entities_supported", "advisory_hours", "training_participants",
+                                      "seminars", NULL};
+  struct db_conn *conn = NULL;
+  PGresult *res = NULL;
+  char *values[5] = {NULL};
+  json_t *current = NULL;
+  if (req->query.n > 0) {
+    problem_bad_parameter(req, req->query.keys[0], "unknown_parameter", "this route takes no parameters");
+    return;
+  }
+  const struct principal *p = &req->principal;
+  ips_status st = request_db(req, &conn);
+  if (st == IPS_OK) st = db_exec(conn, &TARGETS, NULL, &res);
+  if (st != IPS_OK) goto fail;
+  if (!policy_allows(p->role_id, p->partner, POLICY_TARGETS, ACTION_UPDATE, NULL)) {
+    problem_send(req, 403, "only an admin may set the targets");
+    goto out;
+  }
+  long long version = atoll(PQgetvalue(res, 0, 0));
+  if (!precondition_if_match(req, version)) goto out;
+  json_t *patch = body_object(req);
+  if (patch == NULL) goto out;
+  current = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
+  json_t *errors = json_array();
+  body_reject_unknown(patch, names, errors);
+  for (int i = 0; i < 4; i++) values[i] = target_value(patch, current, names[i], i == 1, errors);
+  if (body_fail_if_errors(req, errors)) goto out;
+  char version_text[24];
+  snprintf(version_text, sizeof version_text, "%lld", version);
+  values[4] = strdup(version_text);
+  PQclear(res);
+  res = NULL;
+  st = tx_begin(req, &conn);
+  if (st == IPS_OK) st = db_exec(conn, &SET_TARGETS, (const char *const *)values, &res);
+  if (st == IPS_OK && PQntuples(res) == 0) {
+    tx_rollback(conn);
+    precondition_failed(req, 0);
+    goto out;
+  }
+  if (st == IPS_OK) st = tx_commit(conn);
+  if (st != IPS_OK) goto fail;
+  char etag[24];
+  etag_format(atoll(PQgetvalue(res, 0, 0)), etag);
+  respond_copy(req, 200, "application/json", PQgetvalue(res, 0, 1), (size_t)PQgetlength(res, 0, 1));
+  respond_header(req, "ETag", etag);
+  goto out;
+fail:
+  if (conn) tx_rollback(conn);
+  problem_from_status(req, st);
+out:
+  for (int i = 0; i < 5; i++) free(values[i]);
+  json_decref(current);
+  PQclear(res);
+}
