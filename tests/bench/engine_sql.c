@@ -7,11 +7,14 @@
 #include <string.h>
 
 #include "resource/engine_sql.h"
+#include "resources/beneficiaries.h"
+#include "resources/deliveries.h"
 #include "resources/es_entities.h"
 #include "resources/partnership_members.h"
 
 int main(int argc, char **argv) {
-  struct resource *all[] = {&es_entities_resource, &partnership_members_resource};
+  struct resource *all[] = {&es_entities_resource, &partnership_members_resource, &beneficiaries_resource,
+                            &deliveries_resource};
   if (argc != 3) {
     fprintf(stderr, "usage: engine-sql RESOURCE get|list|insert\n");
     return 2;
