@@ -43,7 +43,7 @@ static const char QUERY[] =
     "  e.name, b.support_start, b.support_end, r.kind, r.hours"
     "  FROM r JOIN beneficiaries b ON b.id = r.beneficiary_id AND b.deleted_at IS NULL"
     "  JOIN gminas g ON g.teryt = b.teryt_gmina JOIN powiats pw ON pw.teryt = g.powiat"
-    "  LEFT JOIN es_entities e ON e.id = b.es_entity_id"
+    "  LEFT JOIN es_entities e ON e.id = b.es_entity_id AND e.deleted_at IS NULL"
     " WHERE ($4::text IS NULL OR b.partner = $4::text)"
     " ORDER BY b.last_name, b.id, r.kind";
 
