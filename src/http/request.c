@@ -95,3 +95,12 @@ void request_db_release(struct ips_request *req) {
   db_checkin(req->db);
   req->db = NULL;
 }
+
+bool request_authorized(struct ips_request *req) {
+  const struct principal *p = &req->principal;
+  const struct route *route = req->route;
+  if (route == NULL || (route->flags & (ROUTE_PUBLIC | ROUTE_ANY_ROLE))) return true;
+  if (policy_allows(p->role_id, p->partner, route->policy, route->action, NULL)) return true;
+  problem_send(req, 403, "your role may not do this");
+  return false;
+}

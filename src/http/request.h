@@ -65,6 +65,13 @@ bool request_read_body(struct ips_request *req, size_t max_body_bytes);
  * IPS_UNAVAILABLE the caller answers 503. Checked in by the dispatcher. */
 ips_status request_db(struct ips_request *req, struct db_conn **out);
 
+/*
+ * Whether the caller's role may do the route's action at all (its policy
+ * row; records of any partner). Sends 403 and returns false when not. For
+ * collection routes, called once the query parameters are valid.
+ */
+bool request_authorized(struct ips_request *req);
+
 /* Gives the connection back early, before slow work that needs none. */
 void request_db_release(struct ips_request *req);
 

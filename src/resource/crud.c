@@ -105,6 +105,7 @@ void resource_list(struct ips_request *req) {
   if (!list_params_parse(req, s->sorts, "-created_at", &p)) return;
   query_values_init(&qv);
   if (!list_filter_values(req, r, &p, &qv)) goto out;
+  if (!request_authorized(req)) goto out;
   ips_status st = request_db(req, &conn);
   if (st == IPS_OK) {
     const char *bad = NULL;
@@ -311,7 +312,7 @@ out:
 
 void resource_create(struct ips_request *req) {
   const struct resource *r = resource_of(req);
-  if (!no_query(req)) return;
+  if (!no_query(req) || !request_authorized(req)) return;
   struct idempotency key;
   if (!idempotency_read(req, &key)) return;
   json_t *body = body_object(req);

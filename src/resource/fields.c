@@ -29,10 +29,13 @@ static bool enum_has(const char *const *values, const char *s) {
 }
 
 bool decimal2_of(double x, long *hundredths) {
+  if (!(x < 1e12 && x > -1e12)) return false;
   double scaled = x * 100.0;
-  double rounded = (double)(long long)(scaled + (scaled >= 0 ? 0.5 : -0.5));
-  /* 0.1 + 0.2 style noise is far below 1e-6 of a hundredth; a third decimal is not */
-  if (scaled - rounded > 1e-6 || rounded - scaled > 1e-6 || rounded > 1e12 || rounded < -1e12) return false;
+  long long rounded = (long long)(scaled + (scaled >= 0 ? 0.5 : -0.5));
+  /* The text "1.55" parses to the double nearest 1.55, which is also what
+   * 155 / 100.0 gives (both are correctly rounded); any other digits, a
+   * third decimal or 2.0000000001, parse to another double. */
+  if ((double)rounded / 100.0 != x) return false;
   *hundredths = (long)rounded;
   return true;
 }

@@ -147,8 +147,14 @@ static void build_list(const struct resource *r, const struct resource_sql *s, c
     const struct field *f = &r->fields[i];
     if (!(f->flags & FIELD_FILTER)) continue;
     n++;
-    strbuf_printf(&where, " AND ($%d::%s IS NULL OR %s = $%d::%s)", n, sql_type(f->type), column_of(f), n,
-                  sql_type(f->type));
+    if (f->flags & FIELD_PII) {
+      /* personal data matches only where the caller may see it */
+      strbuf_printf(&where, " AND ($%d::%s IS NULL OR (%s = $%d::%s AND ($@::text = '*' OR partner = $@::text)))",
+                    n, sql_type(f->type), column_of(f), n, sql_type(f->type));
+    } else {
+      strbuf_printf(&where, " AND ($%d::%s IS NULL OR %s = $%d::%s)", n, sql_type(f->type), column_of(f), n,
+                    sql_type(f->type));
+    }
   }
   for (const struct custom_filter *c = r->filters; c && c->name; c++) {
     n++;
@@ -173,7 +179,17 @@ static void build_list(const struct resource *r, const struct resource_sql *s, c
                 desc ? "DESC" : "ASC", n);
   json_for_caller(s, n + 1, b);
   strbuf_puts(b, " AS body");
-  strbuf_append(b, where.data, where.len);
+  /* "$@" stands for the PII scope's number, known only now */
+  char pii[16];
+  snprintf(pii, sizeof pii, "$%d", n + 1);
+  for (const char *c = where.data; c && *c; c++) {
+    if (c[0] == '$' && c[1] == '@') {
+      strbuf_puts(b, pii);
+      c++;
+    } else {
+      strbuf_putc(b, *c);
+    }
+  }
   strbuf_free(&where);
   *nparams = n + 1;
 }

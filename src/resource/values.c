@@ -46,8 +46,8 @@ static bool filter_valid(const struct field *f, const char *v, const char **mess
       *message = "must be a date YYYY-MM-DD";
       return ids_parse_date(v, NULL, NULL, NULL);
     case FIELD_STRING:
-      *message = "must be 1 to 300 characters";
-      return *v && utf8_length(v) <= 300;
+      *message = "is not a valid value of this field";
+      return *v && utf8_length(v) <= 300 && (f->valid == NULL || f->valid(v));
     case FIELD_TIMESTAMP:
       *message = "must be an RFC 3339 timestamp";
       return ids_timestamp_valid(v);

@@ -155,7 +155,7 @@ void reports_indicators(struct ips_request *req) {
     problem_from_status(req, st);
     return;
   }
-  if (!report_period(req, conn, &from, &to, &partner)) return;
+  if (!report_period(req, conn, &from, &to, &partner) || !request_authorized(req)) return;
   const char *values[] = {from, to, partner};
   st = db_exec(conn, &INDICATORS, values, &res);
   if (st != IPS_OK) problem_from_status(req, st);
@@ -170,6 +170,7 @@ void reports_targets_get(struct ips_request *req) {
     problem_bad_parameter(req, req->query.keys[0], "unknown_parameter", "this route takes no parameters");
     return;
   }
+  if (!request_authorized(req)) return;
   ips_status st = request_db(req, &conn);
   if (st == IPS_OK) st = db_exec(conn, &TARGETS, NULL, &res);
   if (st != IPS_OK) {
