@@ -329,4 +329,15 @@ function spec() {
   return load().doc;
 }
 
-module.exports = { checkResponse, validateSchema, spec, ContractError, SPEC_PATH, REPO_ROOT };
+/*
+ * True when api/openapi.yaml documents method on a path matching
+ * pathWithQuery (its query ignored), e.g. documents('GET', '/v1/audit?x=1').
+ */
+function documents(method, pathWithQuery) {
+  const st = load();
+  const pathOnly = String(pathWithQuery).split('?')[0].split('#')[0];
+  const route = st.routes.find((r) => r.regex.test(pathOnly));
+  return Boolean(route && st.doc.paths[route.template][String(method).toLowerCase()]);
+}
+
+module.exports = { checkResponse, validateSchema, spec, documents, ContractError, SPEC_PATH, REPO_ROOT };

@@ -31,10 +31,11 @@ function parseJsonOrThrow(where, text) {
  *   opts.headers  extra request headers
  *   opts.body     a value sent as JSON (Content-Type application/json unless given)
  *   opts.rawBody  a string or Buffer sent as is
+ *   opts.check    false skips the contract check (default true)
  * Resolves to {status, headers (a Headers), text, json (parsed when the
  * response is JSON, else undefined)}.
  */
-async function api(server, method, path, { headers = {}, body, rawBody, timeoutMs = REQUEST_TIMEOUT_MS } = {}) {
+async function api(server, method, path, { headers = {}, body, rawBody, timeoutMs = REQUEST_TIMEOUT_MS, check = true } = {}) {
   const init = { method, headers: { ...headers }, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) };
   const has = (name) => Object.keys(init.headers).some((k) => k.toLowerCase() === name);
   if (rawBody !== undefined) {
@@ -52,7 +53,7 @@ async function api(server, method, path, { headers = {}, body, rawBody, timeoutM
     throw new Error(`${where}: request failed: ${e.message}${cause}`);
   }
   const text = await res.text();
-  checkResponse(method, path, res.status, res.headers, text);
+  if (check) checkResponse(method, path, res.status, res.headers, text);
   const json = isJson(res.headers.get('content-type')) && text.length ? parseJsonOrThrow(where, text) : undefined;
   return { status: res.status, headers: res.headers, text, json };
 }
