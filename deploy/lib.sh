@@ -39,6 +39,9 @@ build() {
   if [ ! -f "$dir/build.ninja" ]; then
     log "configuring $dir"
     meson setup "$dir" "$@" >&2
+  else
+    # the same options again: a folder made by an older checkout learns new ones
+    meson setup --reconfigure "$dir" "$@" >/dev/null
   fi
   log "building $dir"
   ninja -C "$dir" >&2

@@ -192,6 +192,13 @@ ips_status config_load(struct ips_config *cfg, bool need_database, char *err, si
     return IPS_INVALID;
   }
 
+  const char *mode = env_or("IPS_HTTP_MODE", "thread-per-connection");
+  if (strcmp(mode, "pool") != 0 && strcmp(mode, "thread-per-connection") != 0) {
+    snprintf(err, errlen, "IPS_HTTP_MODE must be pool or thread-per-connection, got '%.40s'", mode);
+    return IPS_INVALID;
+  }
+  cfg->thread_per_connection = strcmp(mode, "thread-per-connection") == 0;
+
   const char *cache = env_or("IPS_AUTH_CACHE", "on");
   if (config_parse_bool(cache, &cfg->auth_cache) != IPS_OK) {
     snprintf(err, errlen, "IPS_AUTH_CACHE must be on or off, got '%.40s'", cache);

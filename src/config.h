@@ -30,6 +30,7 @@ struct ips_config {
   char *cors_origins[CONFIG_MAX_CORS_ORIGINS]; /* owned */
   size_t n_cors_origins;
   unsigned threads;
+  bool thread_per_connection;       /* IPS_HTTP_MODE: one thread per connection, else a pool */
   unsigned db_pool_size;
   unsigned db_checkout_timeout_ms;
   bool db_prepared_statements;

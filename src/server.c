@@ -182,19 +182,29 @@ static bool start_http(struct _u_instance *inst, const struct ips_config *cfg, s
   inst->check_utf8 = 0;                               /* we check, and answer 400 */
   inst->allowed_post_processor = U_POST_PROCESS_NONE;
   if (ulfius_add_endpoint_by_val(inst, "*", NULL, "*", 0, &dispatch, app) != U_OK) return false;
+  /*
+   * Two ways to run (IPS_HTTP_MODE). A thread pool serves many connections
+   * per worker and is the fastest, but a worker that waits (a long poll of
+   * the change feed) holds up every connection it owns. A thread per
+   * connection (poll(), so no 1024-socket limit; small stacks) lets a long
+   * poll wait alone; its throughput is still far above what the database
+   * gives, so it is the default.
+   */
   struct MHD_OptionItem ops[] = {
     {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)mhd_request_completed, NULL},
     {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)ulfius_uri_logger, NULL},
     {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL},
     {MHD_OPTION_SOCK_ADDR, 0, (void *)&cfg->listen_addr},
-    {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)cfg->threads, NULL},
     {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->http_timeout_s, NULL},
     {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)(32 * 1024), NULL},
     {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)4096, NULL},
     {MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL},
+    {cfg->thread_per_connection ? MHD_OPTION_THREAD_STACK_SIZE : MHD_OPTION_THREAD_POOL_SIZE,
+     cfg->thread_per_connection ? (intptr_t)(512 * 1024) : (intptr_t)cfg->threads, NULL},
     {MHD_OPTION_END, 0, NULL},
   };
-  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+  flags |= cfg->thread_per_connection ? (MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL) : MHD_USE_AUTO;
   if (cfg->listen_addr.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
   body_guard_arm(cfg->max_body_bytes, app->metrics);
   return ulfius_start_framework_with_mhd_options(inst, flags, ops) == U_OK;
@@ -286,8 +296,8 @@ int server_run(const struct ips_config *cfg) {
     goto out;
   }
   if (!schema_is_current(app.pool)) goto out;
-  /* long polls of the change feed may hold half of the workers, no more */
-  app.notifier = notifier_start(cfg->database_url, cfg->threads / 2);
+  /* long polls of the change feed may hold half of a pool's workers, no more */
+  app.notifier = notifier_start(cfg->database_url, cfg->thread_per_connection ? 256 : cfg->threads / 2);
   /* ulfius wants a port > 0 here; MHD_OPTION_SOCK_ADDR decides the real one. */
   if (ulfius_init_instance(&inst, 1, NULL, NULL) != U_OK) {
     y_log_message(Y_LOG_LEVEL_ERROR, "serve: cannot set up the HTTP instance");
@@ -299,8 +309,10 @@ int server_run(const struct ips_config *cfg) {
     goto out;
   }
   print_listening(&inst, cfg);
-  y_log_message(Y_LOG_LEVEL_INFO, "serve: %u threads, %u database connections", cfg->threads,
-                cfg->db_pool_size);
+  if (cfg->thread_per_connection)
+    y_log_message(Y_LOG_LEVEL_INFO, "serve: a thread per connection, %u database connections", cfg->db_pool_size);
+  else
+    y_log_message(Y_LOG_LEVEL_INFO, "serve: %u threads, %u database connections", cfg->threads, cfg->db_pool_size);
 
   int sig = wait_for_signal();
   y_log_message(Y_LOG_LEVEL_INFO, "serve: %s received, draining", sig == SIGINT ? "SIGINT" : "SIGTERM");

@@ -5,7 +5,7 @@
 
 void etag_format(long long version, char out[24]) { snprintf(out, 24, "\"%lld\"", version); }
 
-bool etag_list_matches(const char *header, long long version) {
+bool etag_list_matches(const char *header, long long version, bool weak_ok) {
   if (header == NULL) return false;
   char want[24];
   etag_format(version, want);
@@ -14,7 +14,8 @@ bool etag_list_matches(const char *header, long long version) {
   while (*p) {
     while (*p == ' ' || *p == '\t' || *p == ',') p++;
     if (*p == '*') return true;
-    if (strncmp(p, "W/", 2) == 0) p += 2;
+    bool weak = strncmp(p, "W/", 2) == 0;
+    if (weak) p += 2;
     const char *end = p;
     if (*end == '"') {
       end = strchr(end + 1, '"');
@@ -23,7 +24,7 @@ bool etag_list_matches(const char *header, long long version) {
     } else {
       while (*end && *end != ',') end++;
     }
-    if ((size_t)(end - p) == wlen && strncmp(p, want, wlen) == 0) return true;
+    if ((size_t)(end - p) == wlen && strncmp(p, want, wlen) == 0 && (weak_ok || !weak)) return true;
     if (end == p) break;
     p = end;
   }

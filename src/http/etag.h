@@ -8,9 +8,10 @@
 void etag_format(long long version, char out[24]);
 
 /*
- * True when header (an If-None-Match or If-Match value: "*" or a comma list
- * of entity tags, weak ones allowed) names version.
+ * True when header ("*" or a comma list of entity tags) names version.
+ * If-None-Match compares weakly (W/"3" matches); If-Match strongly
+ * (RFC 9110 §13.1.1: a weak tag never matches), so pass weak_ok false.
  */
-bool etag_list_matches(const char *header, long long version);
+bool etag_list_matches(const char *header, long long version, bool weak_ok);
 
 #endif

@@ -7,7 +7,7 @@ bool precondition_not_modified(struct ips_request *req, long long version) {
   char etag[24];
   etag_format(version, etag);
   respond_header(req, "ETag", etag);
-  if (!etag_list_matches(request_header(req, "If-None-Match"), version)) return false;
+  if (!etag_list_matches(request_header(req, "If-None-Match"), version, true)) return false;
   respond_empty(req, 304);
   return true;
 }
@@ -27,7 +27,7 @@ bool precondition_if_match(struct ips_request *req, long long version) {
     problem_send(req, 428, "If-Match with the record's ETag is required");
     return false;
   }
-  if (!etag_list_matches(if_match, version)) {
+  if (!etag_list_matches(if_match, version, false)) {
     precondition_failed(req, version);
     return false;
   }

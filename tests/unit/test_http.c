@@ -178,15 +178,20 @@ static void etags(void **state) {
   char tag[24];
   etag_format(7, tag);
   assert_string_equal(tag, "\"7\"");
-  assert_true(etag_list_matches("\"7\"", 7));
-  assert_true(etag_list_matches("W/\"7\"", 7));
-  assert_true(etag_list_matches("\"1\", \"7\"", 7));
-  assert_true(etag_list_matches("*", 7));
-  assert_false(etag_list_matches("\"17\"", 7));
-  assert_false(etag_list_matches("\"7", 7));
-  assert_false(etag_list_matches("7", 7));
-  assert_false(etag_list_matches("", 7));
-  assert_false(etag_list_matches(NULL, 7));
+  for (int weak_ok = 0; weak_ok < 2; weak_ok++) {
+    assert_true(etag_list_matches("\"7\"", 7, weak_ok));
+    assert_true(etag_list_matches("\"1\", \"7\"", 7, weak_ok));
+    assert_true(etag_list_matches("*", 7, weak_ok));
+    assert_false(etag_list_matches("\"17\"", 7, weak_ok));
+    assert_false(etag_list_matches("\"7", 7, weak_ok));
+    assert_false(etag_list_matches("7", 7, weak_ok));
+    assert_false(etag_list_matches("", 7, weak_ok));
+    assert_false(etag_list_matches(NULL, 7, weak_ok));
+  }
+  /* If-None-Match compares weakly, If-Match strongly */
+  assert_true(etag_list_matches("W/\"7\"", 7, true));
+  assert_false(etag_list_matches("W/\"7\"", 7, false));
+  assert_true(etag_list_matches("W/\"1\", \"7\"", 7, false));
 }
 
 int main(void) {
