@@ -76,7 +76,8 @@ static const struct field PUBLIC_FIELDS[] = {
   {.name = "name", .type = FIELD_STRING, .flags = FIELD_SEARCH, .max = 300},
   {.name = "legal_form", .type = FIELD_ENUM, .flags = FIELD_FILTER, .values = LEGAL_FORMS},
   {.name = "city", .type = FIELD_STRING, .max = 100},
-  {.name = "teryt_gmina", .type = FIELD_STRING, .flags = FIELD_FILTER, .max = 7, .valid = field_teryt_valid},
+  {.name = "teryt_gmina", .type = FIELD_STRING, .flags = FIELD_FILTER, .max = 7, .valid = field_teryt_valid,
+   .to_column = field_teryt_current},
   {.name = "website", .type = FIELD_STRING, .max = 2048},
   {.name = "offer", .type = FIELD_STRING, .max = 4000},
 };

@@ -267,14 +267,14 @@ test('changes: wait=5 answers early (well under 5 s) when a write commits during
 test('changes: a long poll holds up no other request, also on the client\'s other kept-alive connections', async () => {
   // Clients keep connections alive (fetch does): while one of them long-polls,
   // requests on the others must be answered at once.
-  await Promise.all(Array.from({ length: 12 }, () => api(ctx.server, 'GET', '/healthz')));
+  await Promise.all(Array.from({ length: 16 }, () => api(ctx.server, 'GET', '/healthz')));
   const far = (await feedHead()) + 1000000;
   const poll = changes({ after: String(far), wait: '4' }, admin(), 15000);
   await new Promise((r) => setTimeout(r, 300));
   const slow = [];
-  for (let round = 0; round < 6; round++) {
+  for (let round = 0; round < 3; round++) {
     const t0 = Date.now();
-    await Promise.all(Array.from({ length: 6 }, () => api(ctx.server, 'GET', '/healthz', { timeoutMs: 15000 })));
+    await Promise.all(Array.from({ length: 16 }, () => api(ctx.server, 'GET', '/healthz', { timeoutMs: 15000 })));
     const ms = Date.now() - t0;
     if (ms > 1000) slow.push(ms);
   }

@@ -385,6 +385,31 @@ test('/v1/public/es-entities: teryt_gmina=1609122 (the old code of Tułowice) fi
     'the public list translates the old code like every other teryt_gmina filter');
 });
 
+test('/v1/public/es-entities: hostile query parameters are 400 (or a plain 200), never 5xx; SQL-looking text is searched verbatim', async () => {
+  const q = `${ctx.tag}pubh${ids.tag('')}`;
+  const rec = await made({ name: `'); DROP TABLE es_entities; -- ${q}`, public: true });
+  const found = await publicList({ q: `'); DROP TABLE es_entities; -- ${q}` });
+  assert.equal(found.status, 200, found.text);
+  assert.deepEqual(found.json.items.map((x) => x.id), [rec.id]);
+  assert.equal(found.json.items[0].name, rec.name);
+  for (const query of [
+    'q=%FF', 'q=a%00b', `q=${encodeURIComponent("' OR '1'='1")}`, 'limit=1e308', 'limit=12345678901234567890',
+    'sort=name;DROP', `cursor=${'A'.repeat(5000)}`, 'cursor=%00', `legal_form=${encodeURIComponent("cis' OR '1'='1")}`,
+    `teryt_gmina=${'1'.repeat(5000)}`, 'updated_since=%FF', `${'k'.repeat(5000)}=1`, 'a=%', 'q=%ZZ',
+  ]) {
+    const res = await api(ctx.server, 'GET', `${PUBLIC}?${query}`);
+    if (res.status === 200) {
+      assert.ok(!res.json.items.some((x) => x.id === rec.id) || query.startsWith('cursor'), query);
+      continue;
+    }
+    expectProblem(res, 400);
+  }
+  // a token (even a bad one) changes nothing on a public route
+  const withToken = await publicList({ q }, { Authorization: `Bearer ${admin().token}` });
+  assert.equal(withToken.status, 200);
+  assert.deepEqual(Object.keys(withToken.json.items[0]).sort(), PUBLIC_FIELDS);
+});
+
 test('/v1/public/es-entities: only GET of the list: a record path is 404, other methods 405 with Allow', async () => {
   const rec = await made({ public: true });
   expectProblem(await api(ctx.server, 'GET', `${PUBLIC}/${rec.id}`), 404);

@@ -746,6 +746,39 @@ function defineEngineTests(cfg) {
     assert.equal(emoji.status, 201, emoji.text);
   });
 
+  test(`${label}: hostile headers and bodies on GET and DELETE are 4xx problems (or the plain answer), never 5xx`, async () => {
+    const rec = await made();
+    for (const im of [`"${'9'.repeat(5000)}"`, `"'; DROP TABLE x; --"`, 'W/W/",,,', '"', ',,,', `"${'1'.repeat(30)}"`, '"-1"']) {
+      const p = await patch(rec.id, { name: `${rec.name} x` }, im);
+      expectProblem(p, 412);
+      assert.equal(p.headers.get('etag'), '"1"');
+      expectProblem(await del(rec.id, im), 412);
+    }
+    for (const inm of ['W/W/",,,', `"${'9'.repeat(5000)}"`, '"', 'W/"1"']) {
+      const g = await get(rec.id, admin(), { 'If-None-Match': inm });
+      assert.ok([200, 304].includes(g.status), `If-None-Match ${inm.slice(0, 20)}: ${g.status}`);
+    }
+    // a malformed JSON body on DELETE is a 400; nothing is deleted
+    const garbage = await api(ctx.server, 'DELETE', `${path}/${rec.id}`, {
+      headers: { ...admin().headers, 'If-Match': '"1"', 'Content-Type': 'application/json' }, rawBody: '{not json',
+    });
+    expectProblem(garbage, 400);
+    assert.equal((await get(rec.id)).status, 200);
+    // an Idempotency-Key of bytes that are not printable ASCII is 400 naming it
+    for (const key of [Buffer.from([0x6b, 0xff, 0xfe]).toString('latin1'), 'a\tb', 'ż']) {
+      const res = await rawBytes(ctx.server, 'POST', path, {
+        Authorization: `Bearer ${admin().token}`, 'Content-Type': 'application/json', 'Idempotency-Key': Buffer.from(key, 'utf8').toString('latin1'),
+      }, Buffer.from(JSON.stringify(cfg.body())));
+      assert.equal(firstErrorField(expectProblem(res, 400)), 'Idempotency-Key');
+    }
+    // X-Request-Id with bytes that are not ASCII is replaced, never echoed
+    const rid = await rawBytes(ctx.server, 'GET', `${path}/${rec.id}`, {
+      Authorization: `Bearer ${admin().token}`, 'X-Request-Id': Buffer.from('ż\u0001x', 'utf8').toString('latin1'),
+    });
+    assert.equal(rid.status, 200);
+    assert.match(rid.headers.get('x-request-id'), /^[A-Za-z0-9._-]{1,64}$/);
+  });
+
   test(`${label}: hostile query parameters are 400 (or a plain 200), never 5xx`, async () => {
     const queries = [
       'q=%FF', 'q=%C3', 'q=a%00b', 'q=%27%29%3B%20DROP%20TABLE%20es_entities%3B%20--', `q=${encodeURIComponent("' OR 1=1 --")}`,
