@@ -104,3 +104,9 @@ bool request_authorized(struct ips_request *req) {
   problem_send(req, 403, "your role may not do this");
   return false;
 }
+
+bool request_no_query(struct ips_request *req) {
+  if (req->query.n == 0) return true;
+  problem_bad_parameter(req, req->query.keys[0], "unknown_parameter", "this route takes no parameters");
+  return false;
+}

@@ -65,6 +65,10 @@ bool request_read_body(struct ips_request *req, size_t max_body_bytes);
  * IPS_UNAVAILABLE the caller answers 503. Checked in by the dispatcher. */
 ips_status request_db(struct ips_request *req, struct db_conn **out);
 
+/* True when the request has no query parameters; otherwise sends a 400
+ * naming the first one. For routes that take none. */
+bool request_no_query(struct ips_request *req);
+
 /*
  * Whether the caller's role may do the route's action at all (its policy
  * row; records of any partner). Sends 403 and returns false when not. For

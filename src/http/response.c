@@ -1,5 +1,6 @@
 #include "http/response.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,4 +29,11 @@ void respond_empty(struct ips_request *req, long status) {
   o_free(req->resp->binary_body);
   req->resp->binary_body = NULL;
   req->resp->binary_body_length = 0;
+}
+
+void respond_json_etag(struct ips_request *req, long status, const char *body, size_t len, long long version) {
+  char etag[24];
+  snprintf(etag, sizeof etag, "\"%lld\"", version);
+  respond_copy(req, status, "application/json", body, len);
+  respond_header(req, "ETag", etag);
 }

@@ -15,6 +15,9 @@ void respond_json_owned(struct ips_request *req, long status, char *body, size_t
 void respond_copy(struct ips_request *req, long status, const char *content_type,
                   const char *body, size_t len);
 void respond_empty(struct ips_request *req, long status);
+
+/* Sends a copy of JSON text body with ETag "<version>". */
+void respond_json_etag(struct ips_request *req, long status, const char *body, size_t len, long long version);
 void respond_header(struct ips_request *req, const char *name, const char *value);
 
 #endif

@@ -141,12 +141,6 @@ static const char *path_id(struct ips_request *req) {
   return id;
 }
 
-static bool no_query(struct ips_request *req) {
-  if (req->query.n == 0) return true;
-  problem_bad_parameter(req, req->query.keys[0], "unknown_parameter", "this route takes no parameters");
-  return false;
-}
-
 static bool may(struct ips_request *req, const struct resource *r, policy_action action, const char *owner) {
   const struct principal *p = &req->principal;
   if (policy_allows(p->role_id, p->partner, r->policy, action, owner)) return true;
@@ -158,7 +152,7 @@ void resource_get(struct ips_request *req) {
   const struct resource *r = resource_of(req);
   struct db_conn *conn;
   PGresult *res = NULL;
-  if (!no_query(req)) return;
+  if (!request_no_query(req)) return;
   const char *id = path_id(req);
   if (id == NULL) return;
   const char *values[] = {id, pii_scope(req)};
@@ -177,6 +171,33 @@ void resource_get(struct ips_request *req) {
   respond_copy(req, 200, "application/json", PQgetvalue(res, 0, 2), (size_t)PQgetlength(res, 0, 2));
 out:
   PQclear(res);
+}
+
+/*
+ * The steps before any write to an existing record, in DESIGN's order:
+ * the record must exist (404), the caller may do action to it (403), and
+ * If-Match names its version (428, 412). On success *current holds the
+ * "current" row (version, owner, writable fields, frozen; PQclear it) and
+ * true is returned; otherwise the answer is sent.
+ */
+bool resource_write_preconditions(struct ips_request *req, const struct resource *r, const char *id,
+                                  policy_action action, PGresult **current) {
+  struct db_conn *conn;
+  const char *values[] = {id};
+  *current = NULL;
+  ips_status st = request_db(req, &conn);
+  if (st == IPS_OK) st = db_exec(conn, &r->sql->current, values, current);
+  if (st != IPS_OK) {
+    problem_from_status(req, st);
+  } else if (PQntuples(*current) == 0) {
+    problem_send(req, 404, "no such record");
+  } else if (may(req, r, action, PQgetisnull(*current, 0, 1) ? NULL : PQgetvalue(*current, 0, 1)) &&
+             precondition_if_match(req, atoll(PQgetvalue(*current, 0, 0)))) {
+    return true;
+  }
+  PQclear(*current);
+  *current = NULL;
+  return false;
 }
 
 /* ---- writes ---- */
@@ -312,7 +333,7 @@ out:
 
 void resource_create(struct ips_request *req) {
   const struct resource *r = resource_of(req);
-  if (!no_query(req) || !request_authorized(req)) return;
+  if (!request_no_query(req) || !request_authorized(req)) return;
   struct idempotency key;
   if (!idempotency_read(req, &key)) return;
   json_t *body = body_object(req);
@@ -326,27 +347,14 @@ void resource_create(struct ips_request *req) {
 
 void resource_update(struct ips_request *req) {
   const struct resource *r = resource_of(req);
-  struct db_conn *conn;
   PGresult *res = NULL;
   json_t *record = NULL;
-  if (!no_query(req)) return;
+  if (!request_no_query(req)) return;
   const char *id = path_id(req);
   if (id == NULL) return;
-  const char *values[] = {id};
-  ips_status st = request_db(req, &conn);
-  if (st == IPS_OK) st = db_exec(conn, &r->sql->current, values, &res);
-  if (st != IPS_OK) {
-    problem_from_status(req, st);
-    goto out;
-  }
-  if (PQntuples(res) == 0) {
-    problem_send(req, 404, "no such record");
-    goto out;
-  }
+  if (!resource_write_preconditions(req, r, id, ACTION_UPDATE, &res)) goto out;
   const char *current_owner = PQgetisnull(res, 0, 1) ? NULL : PQgetvalue(res, 0, 1);
-  if (!may(req, r, ACTION_UPDATE, current_owner)) goto out;
   long long version = atoll(PQgetvalue(res, 0, 0));
-  if (!precondition_if_match(req, version)) goto out;
   if (PQgetvalue(res, 0, 3)[0] == 't') {
     problem_send(req, 409, "this record can no longer be changed (it has been erased)");
     goto out;
@@ -383,26 +391,17 @@ void resource_delete(struct ips_request *req) {
   const struct resource *r = resource_of(req);
   struct db_conn *conn;
   PGresult *res = NULL;
-  if (!no_query(req)) return;
+  if (!request_no_query(req)) return;
   const char *id = path_id(req);
   if (id == NULL) return;
-  const char *key[] = {id};
-  ips_status st = request_db(req, &conn);
-  if (st == IPS_OK) st = db_exec(conn, &r->sql->current, key, &res);
-  if (st != IPS_OK) goto fail;
-  if (PQntuples(res) == 0) {
-    problem_send(req, 404, "no such record");
-    goto out;
-  }
-  if (!may(req, r, ACTION_DELETE, PQgetisnull(res, 0, 1) ? NULL : PQgetvalue(res, 0, 1))) goto out;
+  if (!resource_write_preconditions(req, r, id, ACTION_DELETE, &res)) goto out;
   long long version = atoll(PQgetvalue(res, 0, 0));
-  if (!precondition_if_match(req, version)) goto out;
   PQclear(res);
   res = NULL;
   char version_text[24];
   snprintf(version_text, sizeof version_text, "%lld", version);
   const char *values[] = {id, version_text};
-  st = tx_begin(req, &conn);
+  ips_status st = tx_begin(req, &conn);
   const char *why = NULL;
   if (st == IPS_OK && r->hooks.before_delete) st = r->hooks.before_delete(conn, id, &why);
   if (st == IPS_CONFLICT) {

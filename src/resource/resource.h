@@ -162,6 +162,11 @@ ips_status field_reference_live(struct db_conn *conn, const json_t *record, cons
  * not, another status when the database failed. */
 ips_status engine_partner_exists(struct db_conn *conn, const char *code);
 
+/* Before a write to record id: 404, 403 (action on its owner), 428/412.
+ * True with the record's "current" row in *current (PQclear it). */
+bool resource_write_preconditions(struct ips_request *req, const struct resource *r, const char *id,
+                                  policy_action action, PGresult **current);
+
 /* Pure parts, exposed for unit tests. */
 
 /*

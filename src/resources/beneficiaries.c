@@ -153,27 +153,13 @@ void beneficiaries_erase(struct ips_request *req) {
   const struct resource *r = &beneficiaries_resource;
   struct db_conn *conn = NULL;
   PGresult *res = NULL;
-  if (req->query.n > 0) {
-    problem_bad_parameter(req, req->query.keys[0], "unknown_parameter", "this route takes no parameters");
-    return;
-  }
+  if (!request_no_query(req)) return;
   const char *id = path_id(req);
   if (id == NULL) return;
   const char *key[] = {id};
-  ips_status st = request_db(req, &conn);
-  if (st == IPS_OK) st = db_exec(conn, &r->sql->current, key, &res);
-  if (st != IPS_OK) goto fail;
-  if (PQntuples(res) == 0) {
-    problem_send(req, 404, "no such beneficiary");
-    goto out;
-  }
-  const struct principal *p = &req->principal;
-  if (!policy_allows(p->role_id, p->partner, POLICY_BENEFICIARIES, ACTION_ERASE, PQgetvalue(res, 0, 1))) {
-    problem_send(req, 403, "only an admin may erase a beneficiary");
-    goto out;
-  }
+  if (!resource_write_preconditions(req, r, id, ACTION_ERASE, &res)) goto out;
   long long version = atoll(PQgetvalue(res, 0, 0));
-  if (!precondition_if_match(req, version)) goto out;
+  ips_status st = IPS_OK;
   if (PQgetvalue(res, 0, 3)[0] == 't') {
     problem_send(req, 409, "the beneficiary has been erased already");
     goto out;
@@ -211,10 +197,8 @@ void beneficiaries_erase(struct ips_request *req) {
   const char *get[] = {id, pii_scope(req)};
   st = db_exec(conn, &r->sql->get, get, &res);
   if (st != IPS_OK) goto fail;
-  char etag[24];
-  etag_format(atoll(PQgetvalue(res, 0, 0)), etag);
-  respond_copy(req, 200, "application/json", PQgetvalue(res, 0, 2), (size_t)PQgetlength(res, 0, 2));
-  respond_header(req, "ETag", etag);
+  respond_json_etag(req, 200, PQgetvalue(res, 0, 2), (size_t)PQgetlength(res, 0, 2),
+                    atoll(PQgetvalue(res, 0, 0)));
   goto out;
 fail:
   if (conn) tx_rollback(conn);

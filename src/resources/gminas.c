@@ -120,10 +120,7 @@ void gminas_get(struct ips_request *req) {
   struct db_conn *conn;
   PGresult *res = NULL;
   const char *teryt = request_param(req, "teryt");
-  if (req->query.n > 0) {
-    problem_bad_parameter(req, req->query.keys[0], "unknown_parameter", "this route takes no parameters");
-    return;
-  }
+  if (!request_no_query(req)) return;
   if (teryt == NULL || !ids_teryt_gmina_wellformed(teryt)) {
     problem_send(req, 404, "no gmina with this TERYT code");
     return;
@@ -174,10 +171,7 @@ void gminas_patch(struct ips_request *req) {
   struct db_conn *conn = NULL;
   PGresult *res = NULL;
   const char *high_poverty;
-  if (req->query.n > 0) {
-    problem_bad_parameter(req, req->query.keys[0], "unknown_parameter", "this route takes no parameters");
-    return;
-  }
+  if (!request_no_query(req)) return;
   const char *teryt = path_teryt(req);
   if (teryt == NULL) return;
   const char *key[] = {teryt};
@@ -215,10 +209,8 @@ void gminas_patch(struct ips_request *req) {
   }
   if (st == IPS_OK) st = tx_commit(conn);
   if (st != IPS_OK) goto fail;
-  char etag[24];
-  etag_format(atoll(PQgetvalue(res, 0, 0)), etag);
-  respond_copy(req, 200, "application/json", PQgetvalue(res, 0, 1), (size_t)PQgetlength(res, 0, 1));
-  respond_header(req, "ETag", etag);
+  respond_json_etag(req, 200, PQgetvalue(res, 0, 1), (size_t)PQgetlength(res, 0, 1),
+                    atoll(PQgetvalue(res, 0, 0)));
   goto out;
 fail:
   if (conn) tx_rollback(conn);

@@ -167,10 +167,7 @@ void participants_put(struct ips_request *req) {
   PGresult *res = NULL;
   char owner[33];
   const char *delivery, *beneficiary, *attended;
-  if (req->query.n > 0) {
-    problem_bad_parameter(req, req->query.keys[0], "unknown_parameter", "this route takes no parameters");
-    return;
-  }
+  if (!request_no_query(req)) return;
   if (!path_ids(req, &delivery, &beneficiary)) return;
   ips_status st = request_db(req, &conn);
   if (st != IPS_OK) goto fail;
@@ -219,10 +216,7 @@ void participants_delete(struct ips_request *req) {
   PGresult *res = NULL;
   char owner[33];
   const char *delivery, *beneficiary;
-  if (req->query.n > 0) {
-    problem_bad_parameter(req, req->query.keys[0], "unknown_parameter", "this route takes no parameters");
-    return;
-  }
+  if (!request_no_query(req)) return;
   if (!path_ids(req, &delivery, &beneficiary)) return;
   ips_status st = request_db(req, &conn);
   if (st != IPS_OK) goto fail;

@@ -166,10 +166,7 @@ void reports_indicators(struct ips_request *req) {
 void reports_targets_get(struct ips_request *req) {
   struct db_conn *conn;
   PGresult *res = NULL;
-  if (req->query.n > 0) {
-    problem_bad_parameter(req, req->query.keys[0], "unknown_parameter", "this route takes no parameters");
-    return;
-  }
+  if (!request_no_query(req)) return;
   if (!request_authorized(req)) return;
   ips_status st = request_db(req, &conn);
   if (st == IPS_OK) st = db_exec(conn, &TARGETS, NULL, &res);
@@ -210,10 +207,7 @@ void reports_targets_patch(struct ips_request *req) {
   PGresult *res = NULL;
   char *values[5] = {NULL};
   json_t *current = NULL;
-  if (req->query.n > 0) {
-    problem_bad_parameter(req, req->query.keys[0], "unknown_parameter", "this route takes no parameters");
-    return;
-  }
+  if (!request_no_query(req)) return;
   const struct principal *p = &req->principal;
   ips_status st = request_db(req, &conn);
   if (st == IPS_OK) st = db_exec(conn, &TARGETS, NULL, &res);
@@ -245,10 +239,8 @@ void reports_targets_patch(struct ips_request *req) {
   }
   if (st == IPS_OK) st = tx_commit(conn);
   if (st != IPS_OK) goto fail;
-  char etag[24];
-  etag_format(atoll(PQgetvalue(res, 0, 0)), etag);
-  respond_copy(req, 200, "application/json", PQgetvalue(res, 0, 1), (size_t)PQgetlength(res, 0, 1));
-  respond_header(req, "ETag", etag);
+  respond_json_etag(req, 200, PQgetvalue(res, 0, 1), (size_t)PQgetlength(res, 0, 1),
+                    atoll(PQgetvalue(res, 0, 0)));
   goto out;
 fail:
   if (conn) tx_rollback(conn);
