@@ -157,6 +157,8 @@ void db_checkin(struct db_conn *c) {
 
 PGconn *db_pgconn(struct db_conn *conn) { return conn->pg; }
 
+ips_status db_reconnect(struct db_conn *conn) { return conn_connect(conn); }
+
 static bool is_prepared(const struct db_conn *c, const struct db_statement *stmt) {
   for (unsigned i = 0; i < c->nprepared; i++)
     if (c->prepared[i] == stmt) return true;
@@ -248,4 +250,49 @@ unsigned db_pool_in_use(const struct db_pool *pool) {
 
 unsigned long db_pool_checkout_timeouts(const struct db_pool *pool) {
   return atomic_load_explicit(&pool->checkout_timeouts, memory_order_relaxed);
+}
+
+ips_status db_exec_pipeline(struct db_conn *c, const struct db_statement *const *stmts,
+                            const char *const *const *values, size_t n, PGresult **out) {
+  ips_status st = IPS_OK;
+  size_t failed = n;
+  for (size_t i = 0; i < n; i++) out[i] = NULL;
+  for (size_t i = 0; i < n && st == IPS_OK && c->pool->opt.prepared_statements; i++)
+    st = ensure_prepared(c, stmts[i]);
+  if (st != IPS_OK) return st;
+  if (!PQenterPipelineMode(c->pg)) return classify_failure(c, stmts[0], NULL);
+  bool sent = true;
+  for (size_t i = 0; i < n && sent; i++) {
+    sent = c->pool->opt.prepared_statements
+               ? PQsendQueryPrepared(c->pg, stmts[i]->name, stmts[i]->nparams, values[i], NULL, NULL, 0)
+               : PQsendQueryParams(c->pg, stmts[i]->sql, stmts[i]->nparams, NULL, values[i], NULL, NULL, 0);
+  }
+  if (!sent || !PQpipelineSync(c->pg)) {
+    st = PQstatus(c->pg) == CONNECTION_OK ? IPS_ERROR : IPS_UNAVAILABLE;
+    y_log_message(Y_LOG_LEVEL_ERROR, "db: cannot send a pipeline");
+  }
+  /* one result per statement (then a NULL), then the sync */
+  for (size_t i = 0; i < n && sent; i++) {
+    PGresult *res = PQgetResult(c->pg);
+    if (res == NULL) break;
+    out[i] = res;
+    while ((res = PQgetResult(c->pg)) != NULL) PQclear(res);
+    if (failed == n && !succeeded(out[i])) {
+      failed = i;
+      if (PQresultStatus(out[i]) != PGRES_PIPELINE_ABORTED) st = classify_failure(c, stmts[i], out[i]);
+    }
+  }
+  PGresult *res;
+  while (sent && (res = PQgetResult(c->pg)) != NULL) {
+    bool sync = PQresultStatus(res) == PGRES_PIPELINE_SYNC;
+    PQclear(res);
+    if (sync) break;
+  }
+  if (!PQexitPipelineMode(c->pg)) {
+    y_log_message(Y_LOG_LEVEL_ERROR, "db: cannot leave pipeline mode; dropping the connection");
+    conn_drop(c);
+    return IPS_UNAVAILABLE;
+  }
+  if (st == IPS_UNAVAILABLE && c->pg && PQstatus(c->pg) != CONNECTION_OK) conn_drop(c);
+  return st;
 }

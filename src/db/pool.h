@@ -45,6 +45,9 @@ void db_pool_destroy(struct db_pool *pool);
 ips_status db_checkout(struct db_pool *pool, struct db_conn **out);
 void db_checkin(struct db_conn *conn);
 
+/* Replaces the connection of a checked-out slot with a new one. */
+ips_status db_reconnect(struct db_conn *conn);
+
 /* The raw connection, borrowed while checked out. */
 PGconn *db_pgconn(struct db_conn *conn);
 
@@ -61,6 +64,15 @@ PGconn *db_pgconn(struct db_conn *conn);
  */
 ips_status db_exec(struct db_conn *conn, const struct db_statement *stmt,
                    const char *const *values, PGresult **out);
+
+/*
+ * Runs n statements in one round trip (libpq pipeline mode). out[i] gets
+ * statement i's result or NULL (PQclear each). Returns the status of the
+ * first statement that failed, as db_exec does; the statements after it
+ * did not run. Never retried.
+ */
+ips_status db_exec_pipeline(struct db_conn *conn, const struct db_statement *const *stmts,
+                            const char *const *const *values, size_t n, PGresult **out);
 
 /* Numbers for /metrics. */
 unsigned db_pool_size(const struct db_pool *pool);

@@ -10,18 +10,38 @@ static const struct db_statement SET_ACTOR = {
   4, true};
 
 ips_status tx_begin(struct ips_request *req, struct db_conn **out) {
-  PGresult *res = NULL;
   ips_status st = request_db(req, out);
-  if (st != IPS_OK) return st;
-  st = db_exec(*out, &BEGIN_TX, NULL, &res);
-  PQclear(res);
   if (st != IPS_OK) return st;
   const struct principal *p = &req->principal;
   const char *values[] = {p->authenticated ? p->sub : NULL, p->authenticated ? p->partner : NULL,
                           p->authenticated ? p->role : NULL, req->request_id};
-  st = db_exec(*out, &SET_ACTOR, values, &res);
-  PQclear(res);
+  /* BEGIN and the settings in one round trip */
+  const struct db_statement *stmts[] = {&BEGIN_TX, &SET_ACTOR};
+  const char *const *params[] = {NULL, values};
+  PGresult *results[2];
+  st = db_exec_pipeline(*out, stmts, params, 2, results);
+  PQclear(results[0]);
+  PQclear(results[1]);
+  /* nothing has been written yet: a connection broken while idle (after a
+   * database restart) is replaced and the start tried once more */
+  if (st == IPS_UNAVAILABLE && db_reconnect(*out) == IPS_OK) {
+    st = db_exec_pipeline(*out, stmts, params, 2, results);
+    PQclear(results[0]);
+    PQclear(results[1]);
+  }
   if (st != IPS_OK) tx_rollback(*out);
+  return st;
+}
+
+ips_status tx_exec_commit(struct db_conn *conn, const struct db_statement *stmt, const char *const *values,
+                          PGresult **out) {
+  const struct db_statement *stmts[] = {stmt, &COMMIT_TX};
+  const char *const *params[] = {values, NULL};
+  PGresult *results[2];
+  ips_status st = db_exec_pipeline(conn, stmts, params, 2, results);
+  *out = results[0];
+  PQclear(results[1]);
+  if (st != IPS_OK) tx_rollback(conn);
   return st;
 }
 

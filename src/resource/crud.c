@@ -306,19 +306,22 @@ static void write_record(struct ips_request *req, const struct resource *r, cons
     errors = NULL;
     goto out;
   }
-  if (st == IPS_OK)
-    st = db_exec(conn, creating ? &r->sql->insert : &r->sql->update, (const char *const *)wv.values, &res);
+  const struct db_statement *write = creating ? &r->sql->insert : &r->sql->update;
+  bool keyed = key && key->active;
+  /* the write and COMMIT in one round trip, unless the response must be
+   * stored with the Idempotency-Key first */
+  if (st == IPS_OK && keyed) st = db_exec(conn, write, (const char *const *)wv.values, &res);
+  else if (st == IPS_OK) st = tx_exec_commit(conn, write, (const char *const *)wv.values, &res);
   if (st == IPS_OK && PQntuples(res) == 0) {
-    /* changed or deleted between our read and this update */
+    /* changed or deleted between our read and this update (nothing written) */
     stale_or_gone(req, r, conn, id);
     goto out;
   }
-  if (st == IPS_OK) {
-    written_of(r, res, &w);
-    if (key && key->active)
-      st = idempotency_store(conn, key, 201, PQgetvalue(res, 0, 2), w.etag, w.location);
+  if (st == IPS_OK) written_of(r, res, &w);
+  if (st == IPS_OK && keyed) {
+    st = idempotency_store(conn, key, 201, PQgetvalue(res, 0, 2), w.etag, w.location);
+    if (st == IPS_OK) st = tx_commit(conn);
   }
-  if (st == IPS_OK) st = tx_commit(conn);
   if (st != IPS_OK) {
     if (conn) tx_rollback(conn);
     write_failed(req, r, st, res);
