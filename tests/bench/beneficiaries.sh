@@ -52,8 +52,10 @@ cat > "$work/put.sql" <<SQL
 \\set b random(1, $nb)
 \\set a random(0, 1)
 SELECT partner FROM deliveries WHERE id = (SELECT id FROM bench_pairs_d WHERE n = :d) AND deleted_at IS NULL;
+\\startpipeline
 BEGIN;
 SELECT set_config('ips.actor', 'bench', true), set_config('ips.partner', 'byczyna', true), set_config('ips.role', 'coordinator', true), set_config('ips.request_id', 'bench', true);
+\\endpipeline
 SELECT deleted_at IS NULL AND NOT erased FROM beneficiaries WHERE id = (SELECT id FROM bench_pairs_b WHERE n = :b);
 SELECT attended, deleted_at IS NULL FROM participants WHERE delivery_id = (SELECT id FROM bench_pairs_d WHERE n = :d) AND beneficiary_id = (SELECT id FROM bench_pairs_b WHERE n = :b) FOR UPDATE;
 INSERT INTO participants (delivery_id, beneficiary_id, partner, attended) VALUES ((SELECT id FROM bench_pairs_d WHERE n = :d), (SELECT id FROM bench_pairs_b WHERE n = :b), 'byczyna', :a = 1) ON CONFLICT (delivery_id, beneficiary_id) DO UPDATE SET attended = EXCLUDED.attended, version = participants.version + 1, updated_at = now();
@@ -84,5 +86,5 @@ bench_wrk "API  beneficiaries?limit=50 no PII" "$BASE/v1/beneficiaries?limit=50"
 pgb       "SQL  list of 50 without PII" "$work/list_nopii.sql"
 bench_wrk "API  PUT participants/{id}" "$BASE" -H "Authorization: Bearer $(token_for coordinator)" \
   -s tests/bench/wrk/attendance.lua -- "$work/deliveries" "$work/beneficiaries"
-pgb       "SQL  attendance PUT (8 statements)" "$work/put.sql"
+pgb       "SQL  attendance PUT (8 statements, 7 trips)" "$work/put.sql"
 echo "server peak RSS: $(bench_peak_rss) MiB"

@@ -4,7 +4,8 @@
 #   GET /v1/es-entities?limit=50
 #   POST /v1/es-entities              (distinct NIPs)
 # each next to pgbench -M prepared -c32 -j2 running the SQL the handler runs
-# (printed by build/tests/bench/engine-sql, the engine's own generator).
+# (printed by build/tests/bench/engine-sql, the engine's own generator),
+# pipelined where the handler pipelines them.
 # The ratio API/pgbench is the figure that matters.
 #   tests/bench/engine.sh        (BENCH_SECONDS=20 by default)
 set -euo pipefail
@@ -45,15 +46,19 @@ sql() { build/tests/bench/engine-sql es-entities "$1"; }
   sql get | sed 's/\$1::uuid/(SELECT id FROM bench_ids WHERE n = :n)/'; } > "$work/read.sql"
 # every filter NULL, the limit 51 (one more than the page)
 sql list | perl -pe 's/\$(\d+)::integer(?=\s*$)/51/; s/\$\d+::(\w+)/NULL::$1/g' > "$work/list.sql"
-{ echo 'BEGIN;'
+{ echo '\startpipeline'
+  echo 'BEGIN;'
   echo "SELECT set_config('ips.actor', 'bench', true), set_config('ips.partner', 'byczyna', true),"
   echo "  set_config('ips.role', 'coordinator', true), set_config('ips.request_id', 'bench', true);"
+  echo '\endpipeline'
   echo "SELECT EXISTS (SELECT 1 FROM project_partners WHERE code = 'byczyna');"
   echo "SELECT EXISTS (SELECT 1 FROM gminas WHERE teryt = '1604013');"
+  echo '\startpipeline'
   sql insert | perl -pe "s/\\\$1::text/'Bench pgbench'/; s/\\\$2::text/'cis'/;
       s/\\\$4::text/bench_nip(nextval('bench_nip'))/; s/\\\$6::text/'1604013'/;
       s/\\\$21::text/'byczyna'/; s/\\\$\\d+::(\\w+)/NULL::\$1/g; s/\$/;/"
-  echo 'COMMIT;'; } > "$work/create.sql"
+  echo 'COMMIT;'
+  echo '\endpipeline'; } > "$work/create.sql"
 
 pgb() { # name script: one line, tps and p99 from the per-transaction log
   local name=$1 script=$2
@@ -78,5 +83,5 @@ pgb       "SQL  read by id" "$work/read.sql"
 bench_wrk "API  GET /v1/es-entities?limit=50" "$BASE/v1/es-entities?limit=50" "${auth[@]}"
 pgb       "SQL  list of 50" "$work/list.sql"
 bench_wrk "API  POST /v1/es-entities" "$BASE" "${auth[@]}" -s tests/bench/wrk/create.lua -- "$(( $$ % 8 + 1 ))"
-pgb       "SQL  create (6 statements)" "$work/create.sql"
+pgb       "SQL  create (6 statements, 4 trips)" "$work/create.sql"
 echo "server peak RSS: $(bench_peak_rss) MiB"
