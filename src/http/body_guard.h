@@ -17,8 +17,9 @@
 
 struct metrics;
 
-/* Arms the guard for the next MHD_start_daemon(): bodies declared larger
- * than max_body are answered 413 at once; metrics (borrowed) counts them. */
+/* Arms the guard for the next MHD_start_daemon(): bodies declared far
+ * larger than max_body (8 times) are answered 413 before they are read;
+ * metrics (borrowed) counts them. */
 void body_guard_arm(size_t max_body, struct metrics *metrics);
 
 #endif

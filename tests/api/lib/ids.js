@@ -68,10 +68,19 @@ function krs() {
   return randomDigits(10);
 }
 
+/* YYYY-MM-DD of the Europe/Warsaw calendar on the day of d. Built from the
+ * parts: the whole-date format of a locale differs between Node versions
+ * (en-CA gives 12/02/2026 on Debian 12's Node 18). */
+function warsawDateOf(d) {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', {
+    timeZone: 'Europe/Warsaw', year: 'numeric', month: '2-digit', day: '2-digit',
+  }).formatToParts(d).map((p) => [p.type, p.value]));
+  return `${parts.year}-${parts.month}-${parts.day}`;
+}
+
 /* YYYY-MM-DD of the Europe/Warsaw calendar, offset by days from today. */
 function warsawDate(offsetDays = 0) {
-  const d = new Date(Date.now() + offsetDays * 86400000);
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Warsaw', year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
+  return warsawDateOf(new Date(Date.now() + offsetDays * 86400000));
 }
 
 /* A short random tag for names, lower-case letters and digits. */
@@ -79,4 +88,5 @@ function tag(prefix = 't') {
   return `${prefix}${crypto.randomBytes(5).toString('hex')}`;
 }
 
-module.exports = { nip, badNip, nipValid, regon9, regon14, flipLast, krs, warsawDate, tag, randomDigits };
+module.exports = {
+  warsawDateOf, nip, badNip, nipValid, regon9, regon14, flipLast, krs, warsawDate, tag, randomDigits };

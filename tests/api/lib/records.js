@@ -101,7 +101,7 @@ function randomPerson({ male } = {}) {
 
 /* Today's date in Europe/Warsaw, 'YYYY-MM-DD'. */
 function warsawToday() {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Warsaw', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+  return require('./ids').warsawDateOf(new Date());
 }
 
 /* date 'YYYY-MM-DD' plus n days. */
