@@ -173,7 +173,13 @@ ips_status config_load(struct ips_config *cfg, bool need_database, char *err, si
 
   if (!load_uint("IPS_THREADS", default_threads(), 1, 1024, &n, err, errlen)) return IPS_INVALID;
   cfg->threads = (unsigned)n;
-  if (!load_uint("IPS_DB_POOL_SIZE", cfg->threads, 1, 1024, &n, err, errlen)) return IPS_INVALID;
+  /* the mode decides the default pool: a pool of workers needs a connection
+   * each; with a thread per connection, enough that requests rarely queue
+   * for one (8 a core), but not so many that PostgreSQL thrashes */
+  const char *mode = env_or("IPS_HTTP_MODE", "thread-per-connection");
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  unsigned long pool_default = strcmp(mode, "pool") == 0 ? cfg->threads : (unsigned long)(cores > 0 ? cores : 1) * 8;
+  if (!load_uint("IPS_DB_POOL_SIZE", pool_default, 1, 1024, &n, err, errlen)) return IPS_INVALID;
   cfg->db_pool_size = (unsigned)n;
   if (!load_uint("IPS_DB_CHECKOUT_TIMEOUT_MS", 2000, 1, 600000, &n, err, errlen)) return IPS_INVALID;
   cfg->db_checkout_timeout_ms = (unsigned)n;
@@ -192,7 +198,6 @@ ips_status config_load(struct ips_config *cfg, bool need_database, char *err, si
     return IPS_INVALID;
   }
 
-  const char *mode = env_or("IPS_HTTP_MODE", "thread-per-connection");
   if (strcmp(mode, "pool") != 0 && strcmp(mode, "thread-per-connection") != 0) {
     snprintf(err, errlen, "IPS_HTTP_MODE must be pool or thread-per-connection, got '%.40s'", mode);
     return IPS_INVALID;

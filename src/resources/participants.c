@@ -32,22 +32,23 @@ static const struct db_statement BENEFICIARY_STATE = {
   "participants_beneficiary_state",
   "SELECT deleted_at IS NULL AND NOT erased FROM beneficiaries WHERE id = $1::uuid", 1, false};
 
-/* $1 delivery, $2 beneficiary: the attendance row as it is, locked */
-static const struct db_statement CURRENT = {
-  "participants_current",
-  "SELECT attended, deleted_at IS NULL FROM participants"
-  " WHERE delivery_id = $1::uuid AND beneficiary_id = $2::uuid FOR UPDATE", 2, true};
-
-static const struct db_statement INSERT = {
-  "participants_insert",
-  "INSERT INTO participants (delivery_id, beneficiary_id, partner, attended)"
-  " VALUES ($1::uuid, $2::uuid, $3, $4::boolean)", 4, true};
-
-/* back from a delete, or attended changed */
-static const struct db_statement UPDATE = {
-  "participants_update",
-  "UPDATE participants SET attended = $3::boolean, deleted_at = NULL, version = version + 1, updated_at = now()"
-  " WHERE delivery_id = $1::uuid AND beneficiary_id = $2::uuid", 3, true};
+/* $1 delivery, $2 beneficiary, $3 partner, $4 attended. One statement, so
+ * that two PUTs of the same pair at once cannot both insert: answers
+ * whether the beneficiary was on the delivery before (then 200, else 201).
+ * An unchanged row is not written again (no new version, no audit). */
+static const struct db_statement UPSERT = {
+  "participants_upsert",
+  "WITH before AS (SELECT deleted_at IS NULL AS live FROM participants"
+  "                 WHERE delivery_id = $1::uuid AND beneficiary_id = $2::uuid),"
+  " up AS (INSERT INTO participants (delivery_id, beneficiary_id, partner, attended)"
+  "        VALUES ($1::uuid, $2::uuid, $3, $4::boolean)"
+  "        ON CONFLICT (delivery_id, beneficiary_id) DO UPDATE"
+  "        SET attended = EXCLUDED.attended, deleted_at = NULL, version = participants.version + 1,"
+  "            updated_at = now()"
+  "        WHERE participants.deleted_at IS NOT NULL OR participants.attended <> EXCLUDED.attended"
+  "        RETURNING 1)"
+  " SELECT coalesce((SELECT live FROM before), false), (SELECT count(*) FROM up)",
+  4, true};
 
 static const struct db_statement REMOVE = {
   "participants_remove",
@@ -173,7 +174,6 @@ void participants_put(struct ips_request *req) {
   if (st != IPS_OK) goto fail;
   if (!delivery_allows(req, conn, delivery, ACTION_CREATE, owner)) return;
   if (!read_attended(req, &attended)) return;
-  const char *key[] = {delivery, beneficiary};
   st = tx_begin(req, &conn);
   if (st != IPS_OK) goto fail;
   const char *who[] = {beneficiary};
@@ -188,19 +188,10 @@ void participants_put(struct ips_request *req) {
   }
   PQclear(res);
   res = NULL;
-  st = db_exec(conn, &CURRENT, key, &res);
+  const char *upsert[] = {delivery, beneficiary, owner, attended};
+  st = tx_exec_commit(conn, &UPSERT, upsert, &res);
   if (st != IPS_OK) goto fail;
-  bool exists = PQntuples(res) == 1, live = exists && PQgetvalue(res, 0, 1)[0] == 't';
-  bool same = live && strcmp(PQgetvalue(res, 0, 0), attended[0] == 't' ? "t" : "f") == 0;
-  PQclear(res);
-  res = NULL;
-  const char *insert[] = {delivery, beneficiary, owner, attended};
-  const char *update[] = {delivery, beneficiary, attended};
-  if (!exists) st = db_exec(conn, &INSERT, insert, &res);
-  else if (!same) st = db_exec(conn, &UPDATE, update, &res);
-  if (st == IPS_OK) st = tx_commit(conn);
-  else tx_rollback(conn);
-  if (st != IPS_OK) goto fail;
+  bool live = PQgetvalue(res, 0, 0)[0] == 't';
   /* 201 when the beneficiary was not on the delivery, 200 when it was */
   respond_participant(req, conn, delivery, beneficiary, live ? 200 : 201);
   goto out;

@@ -37,7 +37,8 @@ static void defaults(void **state) {
   assert_int_equal(ntohs(((struct sockaddr_in *)&cfg.listen_addr)->sin_port), 8080);
   assert_int_equal(cfg.max_body_bytes, 1048576);
   assert_true(cfg.threads >= 1);
-  assert_int_equal(cfg.db_pool_size, cfg.threads);
+  assert_true(cfg.thread_per_connection);
+  assert_true(cfg.db_pool_size >= 8 && cfg.db_pool_size % 8 == 0); /* 8 a core */
   assert_int_equal(cfg.log_level, Y_LOG_LEVEL_INFO);
   assert_string_equal(cfg.jwt_issuer, "ips-api");
   assert_string_equal(cfg.jwt_audience, "ips");

@@ -2,6 +2,13 @@
 -- random pairs of the delivery and beneficiary ids in the two files given
 -- after "--".
 local deliveries, beneficiaries = {}, {}
+local threads = 0
+
+-- each wrk thread its own number, so that their random sequences differ
+function setup(thread)
+  thread:set("tid", threads)
+  threads = threads + 1
+end
 
 function init(args)
   for line in io.lines(args[1]) do deliveries[#deliveries + 1] = line end
