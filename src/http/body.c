@@ -74,3 +74,17 @@ bool body_fail_if_errors(struct ips_request *req, json_t *errors) {
   problem_send_errors(req, 422, "the request has invalid fields", errors);
   return true;
 }
+
+bool body_single_bool(struct ips_request *req, const char *name, const char **value) {
+  const char *const allowed[] = {name, NULL};
+  json_t *body = body_object(req);
+  if (body == NULL) return false;
+  json_t *errors = json_array();
+  body_reject_unknown(body, allowed, errors);
+  json_t *v = json_object_get(body, name);
+  if (v == NULL || json_is_null(v)) body_error(errors, name, "required", "is required");
+  else if (!json_is_boolean(v)) body_error(errors, name, "invalid", "must be true or false");
+  if (body_fail_if_errors(req, errors)) return false;
+  *value = json_is_true(v) ? "true" : "false";
+  return true;
+}

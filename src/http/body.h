@@ -25,6 +25,11 @@ void body_reject_unknown(json_t *obj, const char *const *allowed, json_t *errors
 const char *body_string(json_t *obj, const char *field, size_t max_chars, bool required,
                         json_t *errors);
 
+/* A body of exactly one boolean member, {"<name>": true|false}: *value is
+ * "true" or "false" (static text) for SQL. Sends 400/422 and returns false
+ * otherwise. */
+bool body_single_bool(struct ips_request *req, const char *name, const char **value);
+
 /* Sends the 422 when errors is not empty (and steals it either way); true
  * when it sent. */
 bool body_fail_if_errors(struct ips_request *req, json_t *errors);

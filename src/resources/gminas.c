@@ -152,21 +152,6 @@ static const char *path_teryt(struct ips_request *req) {
   return ids_teryt_gmina_current(teryt);
 }
 
-/* Reads high_poverty, the only field an admin may change; sends 422 otherwise. */
-static bool patch_high_poverty(struct ips_request *req, const char **value) {
-  static const char *const allowed[] = {"high_poverty", NULL};
-  json_t *body = body_object(req);
-  if (body == NULL) return false;
-  json_t *errors = json_array();
-  body_reject_unknown(body, allowed, errors);
-  json_t *v = json_object_get(body, "high_poverty");
-  if (v == NULL || json_is_null(v)) body_error(errors, "high_poverty", "required", "is required");
-  else if (!json_is_boolean(v)) body_error(errors, "high_poverty", "invalid", "must be true or false");
-  if (body_fail_if_errors(req, errors)) return false;
-  *value = json_is_true(v) ? "true" : "false";
-  return true;
-}
-
 void gminas_patch(struct ips_request *req) {
   struct db_conn *conn = NULL;
   PGresult *res = NULL;
@@ -191,7 +176,7 @@ void gminas_patch(struct ips_request *req) {
     goto out;
   }
   if (!precondition_if_match(req, version)) goto out;
-  if (!patch_high_poverty(req, &high_poverty)) goto out;
+  if (!body_single_bool(req, "high_poverty", &high_poverty)) goto out;
   char version_text[24];
   snprintf(version_text, sizeof version_text, "%lld", version);
   const char *values[] = {teryt, high_poverty, version_text};

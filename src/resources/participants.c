@@ -136,21 +136,6 @@ out:
   list_params_free(&lp);
 }
 
-/* {"attended": bool} and nothing else; sends 422 otherwise. */
-static bool read_attended(struct ips_request *req, const char **attended) {
-  static const char *const allowed[] = {"attended", NULL};
-  json_t *body = body_object(req);
-  if (body == NULL) return false;
-  json_t *errors = json_array();
-  body_reject_unknown(body, allowed, errors);
-  json_t *v = json_object_get(body, "attended");
-  if (v == NULL || json_is_null(v)) body_error(errors, "attended", "required", "is required");
-  else if (!json_is_boolean(v)) body_error(errors, "attended", "invalid", "must be true or false");
-  if (body_fail_if_errors(req, errors)) return false;
-  *attended = json_is_true(v) ? "true" : "false";
-  return true;
-}
-
 static void respond_participant(struct ips_request *req, struct db_conn *conn, const char *delivery,
                                 const char *beneficiary, long status) {
   PGresult *res = NULL;
@@ -173,7 +158,7 @@ void participants_put(struct ips_request *req) {
   ips_status st = request_db(req, &conn);
   if (st != IPS_OK) goto fail;
   if (!delivery_allows(req, conn, delivery, ACTION_CREATE, owner)) return;
-  if (!read_attended(req, &attended)) return;
+  if (!body_single_bool(req, "attended", &attended)) return;
   st = tx_begin(req, &conn);
   if (st != IPS_OK) goto fail;
   const char *who[] = {beneficiary};
