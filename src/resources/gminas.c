@@ -181,10 +181,10 @@ void gminas_patch(struct ips_request *req) {
   snprintf(version_text, sizeof version_text, "%lld", version);
   const char *values[] = {teryt, high_poverty, version_text};
   st = tx_begin(req, &conn);
-  if (st == IPS_OK) st = db_exec(conn, &SET_HIGH_POVERTY, values, &res);
+  /* the update and COMMIT in one round trip; no row means nothing changed */
+  if (st == IPS_OK) st = tx_exec_commit(conn, &SET_HIGH_POVERTY, values, &res);
   if (st == IPS_OK && PQntuples(res) == 0) {
     /* changed between our read and this update: tell its version now */
-    tx_rollback(conn);
     PQclear(res);
     res = NULL;
     st = db_exec(conn, &CURRENT_VERSION, key, &res);
@@ -192,7 +192,6 @@ void gminas_patch(struct ips_request *req) {
     precondition_failed(req, PQntuples(res) ? atoll(PQgetvalue(res, 0, 0)) : 0);
     goto out;
   }
-  if (st == IPS_OK) st = tx_commit(conn);
   if (st != IPS_OK) goto fail;
   respond_json_etag(req, 200, PQgetvalue(res, 0, 1), (size_t)PQgetlength(res, 0, 1),
                     atoll(PQgetvalue(res, 0, 0)));

@@ -231,13 +231,17 @@ void reports_targets_patch(struct ips_request *req) {
   PQclear(res);
   res = NULL;
   st = tx_begin(req, &conn);
-  if (st == IPS_OK) st = db_exec(conn, &SET_TARGETS, (const char *const *)values, &res);
+  /* the update and COMMIT in one round trip; no row means nothing changed */
+  if (st == IPS_OK) st = tx_exec_commit(conn, &SET_TARGETS, (const char *const *)values, &res);
   if (st == IPS_OK && PQntuples(res) == 0) {
-    tx_rollback(conn);
-    precondition_failed(req, 0);
+    /* changed between our read and this update: tell its version now */
+    PQclear(res);
+    res = NULL;
+    st = db_exec(conn, &TARGETS, NULL, &res);
+    if (st != IPS_OK) goto fail;
+    precondition_failed(req, atoll(PQgetvalue(res, 0, 0)));
     goto out;
   }
-  if (st == IPS_OK) st = tx_commit(conn);
   if (st != IPS_OK) goto fail;
   respond_json_etag(req, 200, PQgetvalue(res, 0, 1), (size_t)PQgetlength(res, 0, 1),
                     atoll(PQgetvalue(res, 0, 0)));
