@@ -63,15 +63,6 @@ COMMIT;
 SELECT json_build_object('beneficiary_id', p.beneficiary_id, 'attended', p.attended, 'first_name', b.first_name, 'last_name', b.last_name, 'partner', b.partner)::text FROM participants p JOIN beneficiaries b ON b.id = p.beneficiary_id WHERE p.delivery_id = (SELECT id FROM bench_pairs_d WHERE n = :d) AND p.beneficiary_id = (SELECT id FROM bench_pairs_b WHERE n = :b);
 SQL
 
-pgb() { # name script
-  rm -f "$work"/pgb.*
-  pgbench -n -M prepared -c32 -j2 -T"$seconds" -f "$2" -l --log-prefix="$work/pgb" "$IPS_DATABASE_URL" \
-    > "$work/pgbench.out" 2>&1 || { cat "$work/pgbench.out" >&2; return 1; }
-  local tps p99
-  tps=$(awk '/^tps/ {print $3; exit}' "$work/pgbench.out")
-  p99=$(cat "$work"/pgb.* | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {printf "%.2fms", a[int(NR*0.99)]/1000}')
-  printf '%-34s %10s tx/s    p99 %8s\n' "$1" "$tps" "$p99"
-}
 token_for() {
   curl -s "$BASE/v1/auth/token" -H 'Content-Type: application/json' \
     -d "{\"grant_type\":\"password\",\"username\":\"bench-$1-$$\",\"password\":\"bench-password-$$\"}" |

@@ -63,16 +63,6 @@ sql list | perl -pe 's/\$(\d+)::integer(?=\s*$)/51/; s/\$\d+::(\w+)/NULL::$1/g' 
   echo 'COMMIT;'
   echo '\endpipeline'; } > "$work/create.sql"
 
-pgb() { # name script: one line, tps and p99 from the per-transaction log
-  local name=$1 script=$2
-  rm -f "$work"/pgb.*
-  pgbench -n -M prepared -c32 -j2 -T"$seconds" -f "$script" -l --log-prefix="$work/pgb" "$IPS_DATABASE_URL" \
-    > "$work/pgbench.out" 2>&1 || { cat "$work/pgbench.out" >&2; return 1; }
-  local tps p99
-  tps=$(awk '/^tps/ {print $3; exit}' "$work/pgbench.out")
-  p99=$(cat "$work"/pgb.* | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {printf "%.2fms", a[int(NR*0.99)]/1000}')
-  printf '%-34s %10s tx/s    p99 %8s\n' "$name" "$tps" "$p99"
-}
 
 bench_start_server
 token=$(curl -s "$BASE/v1/auth/token" -H 'Content-Type: application/json' \

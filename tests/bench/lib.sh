@@ -49,3 +49,16 @@ bench_wrk() {
   bad=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
   printf '%-34s %10s req/s   p99 %8s%s\n' "$name" "$rps" "$p99" "${bad:+   ($bad answers not 2xx)}"
 }
+
+# pgb NAME SCRIPT: pgbench -M prepared -c32 -j2 for BENCH_SECONDS on SCRIPT;
+# prints one line: name, tx/s, p99 from the per-transaction log. Needs $work.
+pgb() {
+  local name=$1 script=$2
+  rm -f "$work"/pgb.*
+  pgbench -n -M prepared -c32 -j2 -T"${BENCH_SECONDS:-20}" -f "$script" -l --log-prefix="$work/pgb" \
+    "$IPS_DATABASE_URL" > "$work/pgbench.out" 2>&1 || { cat "$work/pgbench.out" >&2; return 1; }
+  local tps p99
+  tps=$(awk '/^tps/ {print $3; exit}' "$work/pgbench.out")
+  p99=$(cat "$work"/pgb.* | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {printf "%.2fms", a[int(NR*0.99)]/1000}')
+  printf '%-34s %10s tx/s    p99 %8s\n' "$name" "$tps" "$p99"
+}
