@@ -58,8 +58,9 @@ static const policy_scope POLICY[ROLE_COUNT][POLICY_RESOURCE_COUNT][ACTION_COUNT
     [POLICY_PARTICIPANTS_CSV]    = { OWN, NO,    NO,    NO,    NO  },
     [POLICY_TARGETS]             = { ANY, NO,    NO,    NO,    NO  },
   },
-  /* Deletes nothing; removing a person from a delivery's attendance is an
-   * update of that attendance, hence participants delete OWN. */
+  /* Deletes nothing (DESIGN §2), attendance included: an advisor adds
+   * people to its partner's deliveries and marks them attended or not
+   * (PUT), and only a coordinator or an admin takes one off (DELETE). */
   [ROLE_ADVISOR] = {
     [POLICY_USERS]               = { NO,  NO,    NO,    NO,    NO  },
     [POLICY_GMINAS]              = { ANY, NO,    NO,    NO,    NO  },
@@ -68,7 +69,7 @@ static const policy_scope POLICY[ROLE_COUNT][POLICY_RESOURCE_COUNT][ACTION_COUNT
     [POLICY_BENEFICIARIES]       = { ANY, OWN,   OWN,   NO,    NO  },
     [POLICY_SERVICES]            = { ANY, NO,    NO,    NO,    NO  },
     [POLICY_DELIVERIES]          = { ANY, OWN,   OWN,   NO,    NO  },
-    [POLICY_PARTICIPANTS]        = { ANY, OWN,   OWN,   OWN,   NO  },
+    [POLICY_PARTICIPANTS]        = { ANY, OWN,   OWN,   NO,    NO  },
     [POLICY_AUDIT]               = { NO,  NO,    NO,    NO,    NO  },
     [POLICY_CHANGES]             = { ANY, NO,    NO,    NO,    NO  },
     [POLICY_INDICATORS]          = { ANY, NO,    NO,    NO,    NO  },

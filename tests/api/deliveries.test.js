@@ -433,8 +433,8 @@ test('DELETE attendance is 204, then 404; a PUT afterwards adds the beneficiary 
   const d = await made({}, S.coordinator.chorzow);
   const b = people.chorzow;
   assert.equal((await attend(S.coordinator.chorzow, d.id, b.id)).status, 201);
-  const gone = await unattend(S.advisor.chorzow, d.id, b.id);
-  assert.equal(gone.status, 204, `the advisor of the delivery's partner takes a person off: ${gone.text}`);
+  const gone = await unattend(S.coordinator.chorzow, d.id, b.id);
+  assert.equal(gone.status, 204, `the coordinator of the delivery's partner takes a person off: ${gone.text}`);
   assert.equal(gone.text, '');
   expectProblem(await unattend(S.coordinator.chorzow, d.id, b.id), 404);
   expectProblem(await unattend(S.coordinator.chorzow, d.id, people.byczyna.id), 404, 'never on it');
@@ -443,6 +443,20 @@ test('DELETE attendance is 204, then 404; a PUT afterwards adds the beneficiary 
   const back = await attend(S.coordinator.chorzow, d.id, b.id, { attended: false });
   assert.equal(back.status, 201, back.text);
   assert.equal(back.json.attended, false);
+});
+
+test('an advisor deletes nothing, attendance included: its DELETE on its own partner\'s delivery is 403 and the person stays; the coordinator\'s is 204', async () => {
+  const d = await made({}, S.advisor.byczyna);
+  const b = people.byczyna;
+  assert.equal((await attend(S.advisor.byczyna, d.id, b.id)).status, 201, 'the advisor adds a person');
+  assert.equal((await attend(S.advisor.byczyna, d.id, b.id, { attended: false })).status, 200, 'and marks them');
+  const refused = expectProblem(await unattend(S.advisor.byczyna, d.id, b.id), 403);
+  assert.ok(!JSON.stringify(refused).includes(b.last_name), 'the refusal names nobody');
+  assert.deepEqual((await participants(S.admin, d.id)).json.items.map((i) => [i.beneficiary_id, i.attended]), [[b.id, false]],
+    'the person is still on the delivery');
+  const gone = await unattend(S.coordinator.byczyna, d.id, b.id);
+  assert.equal(gone.status, 204, gone.text);
+  assert.deepEqual((await participants(S.admin, d.id)).json.items, []);
 });
 
 test('a beneficiary of the other partner may attend; the list shows names and partner to every role and never PII', async () => {

@@ -122,8 +122,8 @@ static const struct grant ALLOWED[] = {
   {POLICY_DELIVERIES, AUDIT, READ, ANY},
   {POLICY_DELIVERIES, INTEG, READ, ANY},
 
-  /* participants (attendance): removing one is an update of the attendance,
-   * so the advisor, who deletes nothing, may still remove its own */
+  /* participants (attendance): the advisor adds and marks its partner's,
+   * but deletes nothing, attendance included */
   {POLICY_PARTICIPANTS, ADMIN, READ, ANY},
   {POLICY_PARTICIPANTS, ADMIN, CREATE, ANY},
   {POLICY_PARTICIPANTS, ADMIN, UPDATE, ANY},
@@ -135,7 +135,6 @@ static const struct grant ALLOWED[] = {
   {POLICY_PARTICIPANTS, ADVIS, READ, ANY},
   {POLICY_PARTICIPANTS, ADVIS, CREATE, OWN},
   {POLICY_PARTICIPANTS, ADVIS, UPDATE, OWN},
-  {POLICY_PARTICIPANTS, ADVIS, DELETE, OWN},
   {POLICY_PARTICIPANTS, AUDIT, READ, ANY},
   {POLICY_PARTICIPANTS, INTEG, READ, ANY},
 
@@ -310,11 +309,11 @@ static void advisor_creates_and_updates_its_own_beneficiaries_and_deliveries(voi
   }
 }
 
-static void advisor_deletes_nothing_but_its_own_attendance(void **state) {
+static void advisor_deletes_nothing_not_even_attendance(void **state) {
   (void)state;
   for (int res = 0; res < POLICY_RESOURCE_COUNT; res++) {
-    bool attendance = res == POLICY_PARTICIPANTS;
-    assert_int_equal(policy_allows(ADVIS, "byczyna", res, DELETE, "byczyna"), attendance);
+    assert_int_equal(policy_scope_of(ADVIS, res, DELETE), SCOPE_NONE);
+    assert_false(policy_allows(ADVIS, "byczyna", res, DELETE, "byczyna"));
     assert_false(policy_allows(ADVIS, "byczyna", res, DELETE, "chorzow"));
     assert_false(policy_allows(ADVIS, "byczyna", res, ERASE, "byczyna"));
   }
@@ -544,7 +543,7 @@ int main(void) {
     cmocka_unit_test(own_scope_needs_a_caller_partner),
     cmocka_unit_test(advisor_cannot_delete_an_es_entity),
     cmocka_unit_test(advisor_creates_and_updates_its_own_beneficiaries_and_deliveries),
-    cmocka_unit_test(advisor_deletes_nothing_but_its_own_attendance),
+    cmocka_unit_test(advisor_deletes_nothing_not_even_attendance),
     cmocka_unit_test(auditor_writes_nothing),
     cmocka_unit_test(auditor_reads_everything_including_audit_users_and_csv),
     cmocka_unit_test(integration_writes_nothing),

@@ -166,7 +166,7 @@ const POLICY = {
   participants: {
     admin: { read: ANY, create: ANY, update: ANY, delete: ANY, erase: NO },
     coordinator: { read: ANY, create: OWN, update: OWN, delete: OWN, erase: NO },
-    advisor: { read: ANY, create: OWN, update: OWN, delete: OWN, erase: NO },
+    advisor: { read: ANY, create: OWN, update: OWN, delete: NO, erase: NO },
     auditor: readOnly,
     integration: readOnly,
   },
