@@ -28,27 +28,42 @@ static const struct db_statement LIST = {
   " AND ($2::uuid IS NULL OR p.beneficiary_id > $2::uuid) ORDER BY p.beneficiary_id LIMIT $3::integer",
   3, false};
 
-static const struct db_statement BENEFICIARY_STATE = {
-  "participants_beneficiary_state",
-  "SELECT deleted_at IS NULL AND NOT erased FROM beneficiaries WHERE id = $1::uuid", 1, false};
-
-/* $1 delivery, $2 beneficiary, $3 partner, $4 attended. One statement, so
- * that two PUTs of the same pair at once cannot both insert: answers
- * whether the beneficiary was on the delivery before (then 200, else 201).
- * An unchanged row is not written again (no new version, no audit). */
-static const struct db_statement UPSERT = {
-  "participants_upsert",
-  "WITH before AS (SELECT deleted_at IS NULL AS live FROM participants"
-  "                 WHERE delivery_id = $1::uuid AND beneficiary_id = $2::uuid),"
-  " up AS (INSERT INTO participants (delivery_id, beneficiary_id, partner, attended)"
-  "        VALUES ($1::uuid, $2::uuid, $3, $4::boolean)"
-  "        ON CONFLICT (delivery_id, beneficiary_id) DO UPDATE"
-  "        SET attended = EXCLUDED.attended, deleted_at = NULL, version = participants.version + 1,"
-  "            updated_at = now()"
-  "        WHERE participants.deleted_at IS NOT NULL OR participants.attended <> EXCLUDED.attended"
-  "        RETURNING 1)"
-  " SELECT coalesce((SELECT live FROM before), false), (SELECT count(*) FROM up)",
+/*
+ * Attendance PUT in a transaction of up to three statements, so that
+ * concurrent PUTs of the same new pair answer one 201 and 200s. One
+ * statement cannot tell: all of it reads one snapshot, and a row another
+ * transaction inserted after that snapshot is invisible to it even once
+ * ON CONFLICT has waited for that insert (that is how every concurrent PUT
+ * of a new pair used to answer 201).
+ *
+ * ADD: $1 delivery, $2 beneficiary, $3 partner, $4 attended. Whether the
+ * beneficiary may attend (live, not erased), and whether this statement
+ * added the row; a row already there (or being added by another
+ * transaction, which ON CONFLICT waits for) is left alone.
+ */
+static const struct db_statement ADD = {
+  "participants_add",
+  "WITH who AS (SELECT deleted_at IS NULL AND NOT erased AS ok FROM beneficiaries WHERE id = $2::uuid),"
+  " added AS (INSERT INTO participants (delivery_id, beneficiary_id, partner, attended)"
+  "           SELECT $1::uuid, $2::uuid, $3, $4::boolean WHERE (SELECT ok FROM who)"
+  "           ON CONFLICT (delivery_id, beneficiary_id) DO NOTHING RETURNING 1)"
+  " SELECT coalesce((SELECT ok FROM who), false), EXISTS (SELECT 1 FROM added)",
   4, true};
+
+/* The row ADD found, locked to the end of the transaction, as committed
+ * now (a new statement, a new snapshot): live?, attended as asked? */
+static const struct db_statement CURRENT = {
+  "participants_current",
+  "SELECT deleted_at IS NULL, attended = $3::boolean FROM participants"
+  " WHERE delivery_id = $1::uuid AND beneficiary_id = $2::uuid FOR UPDATE",
+  3, true};
+
+/* The locked row, changed or taken back onto the delivery. */
+static const struct db_statement MARK = {
+  "participants_mark",
+  "UPDATE participants SET attended = $3::boolean, deleted_at = NULL, version = version + 1, updated_at = now()"
+  " WHERE delivery_id = $1::uuid AND beneficiary_id = $2::uuid",
+  3, true};
 
 static const struct db_statement REMOVE = {
   "participants_remove",
@@ -148,6 +163,28 @@ static void respond_participant(struct ips_request *req, struct db_conn *conn, c
   PQclear(res);
 }
 
+/*
+ * The beneficiary is on the delivery already (ADD found its row): locks the
+ * row, writes it only when it was taken off or attended changes (no new
+ * version, audit or change for a PUT that changes nothing) and commits.
+ * Sets *was_live. On failure the transaction is rolled back.
+ */
+static ips_status participant_mark(struct db_conn *conn, const char *const *values, bool *was_live) {
+  PGresult *res = NULL;
+  ips_status st = db_exec(conn, &CURRENT, values, &res);
+  if (st == IPS_OK && PQntuples(res) != 1) st = IPS_ERROR; /* rows are never removed */
+  if (st != IPS_OK) goto out;
+  *was_live = PQgetvalue(res, 0, 0)[0] == 't';
+  bool unchanged = *was_live && PQgetvalue(res, 0, 1)[0] == 't';
+  PQclear(res);
+  res = NULL;
+  st = unchanged ? tx_commit(conn) : tx_exec_commit(conn, &MARK, values, &res);
+out:
+  if (st != IPS_OK) tx_rollback(conn);
+  PQclear(res);
+  return st;
+}
+
 void participants_put(struct ips_request *req) {
   struct db_conn *conn = NULL;
   PGresult *res = NULL;
@@ -161,24 +198,27 @@ void participants_put(struct ips_request *req) {
   if (!body_single_bool(req, "attended", &attended)) return;
   st = tx_begin(req, &conn);
   if (st != IPS_OK) goto fail;
-  const char *who[] = {beneficiary};
-  st = db_exec(conn, &BENEFICIARY_STATE, who, &res);
+  const char *add[] = {delivery, beneficiary, owner, attended};
+  st = db_exec(conn, &ADD, add, &res);
   if (st != IPS_OK) goto fail;
-  if (PQntuples(res) == 0 || PQgetvalue(res, 0, 0)[0] != 't') {
+  if (PQgetvalue(res, 0, 0)[0] != 't') {
     tx_rollback(conn);
     json_t *errors = json_array();
     body_error(errors, "beneficiary_id", "invalid", "names no beneficiary, or a deleted or erased one");
     problem_send_errors(req, 422, "this beneficiary cannot attend", errors);
     goto out;
   }
-  PQclear(res);
-  res = NULL;
-  const char *upsert[] = {delivery, beneficiary, owner, attended};
-  st = tx_exec_commit(conn, &UPSERT, upsert, &res);
-  if (st != IPS_OK) goto fail;
-  bool live = PQgetvalue(res, 0, 0)[0] == 't';
-  /* 201 when the beneficiary was not on the delivery, 200 when it was */
-  respond_participant(req, conn, delivery, beneficiary, live ? 200 : 201);
+  bool added = PQgetvalue(res, 0, 1)[0] == 't';
+  bool was_live = false;
+  const char *mark[] = {delivery, beneficiary, attended};
+  st = added ? tx_commit(conn) : participant_mark(conn, mark, &was_live);
+  if (st != IPS_OK) {
+    problem_from_status(req, st);
+    goto out;
+  }
+  /* 201 when the beneficiary was not on the delivery (new, or taken off
+   * before), 200 when it was */
+  respond_participant(req, conn, delivery, beneficiary, was_live ? 200 : 201);
   goto out;
 fail:
   if (conn) tx_rollback(conn);

@@ -429,6 +429,34 @@ test('PUT attendance is 201 when the beneficiary is added, 200 when it was there
   assert.deepEqual(listed.json.items, [changed.json], 'one item, as changed');
 });
 
+test('20 concurrent PUTs of the same new attendance: exactly one 201 and 19 × 200, one row, one create in the audit and the change feed; the same when it is put back after a DELETE', async () => {
+  const N = 20;
+  const head = await R.feedHead(server, S.integration);
+  const d = await made({}, S.coordinator.byczyna);
+  const b = people.byczyna;
+  const key = `${d.id}/${b.id}`;
+  const statuses = async (attended) => {
+    const answers = await Promise.all(Array.from({ length: N }, () => attend(S.coordinator.byczyna, d.id, b.id, { attended })));
+    for (const a of answers) {
+      assert.ok(a.status === 200 || a.status === 201, `${a.status} ${a.text}`);
+      assert.deepEqual(a.json, { beneficiary_id: b.id, attended, first_name: b.first_name, last_name: b.last_name, partner: 'byczyna' });
+    }
+    return answers.map((a) => a.status).sort();
+  };
+  assert.deepEqual(await statuses(true), [...Array(N - 1).fill(200), 201], 'one 201, the rest 200');
+  assert.deepEqual((await participants(S.admin, d.id)).json.items.map((i) => [i.beneficiary_id, i.attended]), [[b.id, true]], 'one row');
+  let audit = await R.auditOf(server, S.admin, 'participants', key);
+  assert.deepEqual(audit.json.items.map((e) => e.action), ['create'], `one audit entry: ${audit.text}`);
+
+  assert.equal((await unattend(S.coordinator.byczyna, d.id, b.id)).status, 204);
+  assert.deepEqual(await statuses(false), [...Array(N - 1).fill(200), 201], 'put back: one 201, the rest 200');
+  assert.deepEqual((await participants(S.admin, d.id)).json.items.map((i) => [i.beneficiary_id, i.attended]), [[b.id, false]]);
+  audit = await R.auditOf(server, S.admin, 'participants', key);
+  assert.equal(audit.json.items.length, 3, `create, delete and one write putting it back: ${audit.text}`);
+  const feed = (await R.feedSince(server, S.integration, head)).filter((c) => c.resource === 'participants' && c.id === key);
+  assert.deepEqual(feed.map((c) => [c.op, c.version]), [['upsert', 1], ['delete', 2], ['upsert', 3]], `the change feed of ${key}`);
+});
+
 test('DELETE attendance is 204, then 404; a PUT afterwards adds the beneficiary again (201)', async () => {
   const d = await made({}, S.coordinator.chorzow);
   const b = people.chorzow;
