@@ -19,6 +19,7 @@ static const struct problem_kind kinds[] = {
   {404, "not-found", "Not Found"},
   {405, "method-not-allowed", "Method Not Allowed"},
   {409, "conflict", "Conflict"},
+  {410, "gone", "Gone"},
   {412, "precondition-failed", "Precondition Failed"},
   {413, "payload-too-large", "Content Too Large"},
   {415, "unsupported-media-type", "Unsupported Media Type"},

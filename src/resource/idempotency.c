@@ -19,18 +19,34 @@ static const struct db_statement CLAIM = {
   " ON CONFLICT (scope, key) DO NOTHING RETURNING 1",
   3, true};
 
+/*
+ * The request_hash of a key whose record has been erased since (see
+ * idempotency_forget_record): never a SHA-256 in hex, so no request matches
+ * it; the rest of the row (status, body, ETag, Location) is NULL.
+ */
+#define ERASED_MARK "'erased'"
+
 static const struct db_statement EARLIER = {
   "idem_earlier",
-  "SELECT request_hash, status, body, etag, location, created_at < now() - interval '24 hours'"
-  " FROM idempotency_keys WHERE scope = $1 AND key = $2",
+  "SELECT request_hash, status, body, etag, location, created_at < now() - interval '24 hours',"
+  " request_hash = " ERASED_MARK " FROM idempotency_keys WHERE scope = $1 AND key = $2",
   2, true};
 
-/* An expired key is taken over: the earlier answer is forgotten. */
+/* An expired key is taken over: the earlier answer (or erasure) is forgotten. */
 static const struct db_statement TAKE_OVER = {
   "idem_take_over",
   "UPDATE idempotency_keys SET request_hash = $3, status = NULL, body = NULL, etag = NULL,"
   " location = NULL, created_at = now() WHERE scope = $1 AND key = $2",
   3, true};
+
+/* $1 resource, $2 id of an erased record, found by the Location its create
+ * answered (/v1/<resource>/<id>, as the engine writes it; the id in
+ * PostgreSQL's spelling whatever the path's). Unindexed: erasures are rare. */
+static const struct db_statement FORGET = {
+  "idem_forget_record",
+  "UPDATE idempotency_keys SET request_hash = " ERASED_MARK ", status = NULL, body = NULL, etag = NULL,"
+  " location = NULL WHERE location = '/v1/' || $1 || '/' || $2::uuid::text",
+  2, true};
 
 static const struct db_statement STORE = {
   "idem_store",
@@ -130,7 +146,13 @@ enum idempotency_claim idempotency_claim(struct ips_request *req, struct db_conn
   }
   tx_rollback(conn);
   outcome = IDEMPOTENCY_ANSWERED;
-  if (strcmp(PQgetvalue(res, 0, 0), k->request_hash) != 0 || PQgetisnull(res, 0, 1)) {
+  if (PQgetvalue(res, 0, 6)[0] == 't') {
+    /* nothing is kept to compare or replay: whatever the body, 410 */
+    json_t *errors = json_array();
+    json_array_append_new(errors, problem_error_item("Idempotency-Key", NULL, "erased",
+                                                     "made a record that has been erased since"));
+    problem_send_errors(req, 410, "the record created with this Idempotency-Key has been erased", errors);
+  } else if (strcmp(PQgetvalue(res, 0, 0), k->request_hash) != 0 || PQgetisnull(res, 0, 1)) {
     json_t *errors = json_array();
     json_array_append_new(errors, problem_error_item("Idempotency-Key", NULL, "conflict",
                                                      "was used before with a different request"));
@@ -150,6 +172,14 @@ ips_status idempotency_store(struct db_conn *conn, const struct idempotency *k, 
   const char *values[] = {k->scope, k->key, status_text, body, etag, location};
   PGresult *res = NULL;
   ips_status st = db_exec(conn, &STORE, values, &res);
+  PQclear(res);
+  return st;
+}
+
+ips_status idempotency_forget_record(struct db_conn *conn, const char *resource, const char *id) {
+  const char *values[] = {resource, id};
+  PGresult *res = NULL;
+  ips_status st = db_exec(conn, &FORGET, values, &res);
   PQclear(res);
   return st;
 }

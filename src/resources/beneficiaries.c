@@ -11,6 +11,7 @@
 #include "http/problem.h"
 #include "http/response.h"
 #include "resource/engine_sql.h"
+#include "resource/idempotency.h"
 #include "resource/list.h"
 #include "resource/values.h"
 
@@ -178,6 +179,11 @@ void beneficiaries_erase(struct ips_request *req) {
   PQclear(res);
   res = NULL;
   if (st == IPS_OK) st = db_exec(conn, &ERASE, values, &res);
+  if (st == IPS_OK && PQntuples(res) == 1) {
+    /* the stored answer of its create under an Idempotency-Key holds the
+     * names and PII too: it goes with them, in the same transaction */
+    st = idempotency_forget_record(conn, r->name, id);
+  }
   if (st == IPS_OK && PQntuples(res) == 0) {
     /* changed (or erased) between our read and this update */
     tx_rollback(conn);

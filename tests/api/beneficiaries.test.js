@@ -10,6 +10,7 @@ const assert = require('node:assert/strict');
 const { startServer } = require('./lib/server');
 const { api, expectProblem, firstErrorField, rawRequest } = require('./lib/http');
 const R = require('./lib/records');
+const { psql } = require('./lib/psql');
 
 const {
   UUID, TIMESTAMP, UNKNOWN_ID, OUTSIDE_REGION_GMINA, PII_FIELDS, BENEFICIARY_FIELDS,
@@ -790,6 +791,50 @@ test('an erased beneficiary cannot be patched or erased again (409), with a curr
   const read = await get(S.admin, rec.id);
   assert.equal(read.json.version, 2);
   assert.equal(read.json.first_name, null);
+});
+
+test('erasure reaches the stored answer of an Idempotency-Key create: a replay of the create is 410 with no PII, the person is not made again, and no row of idempotency_keys (nor of the audit log or the change feed) holds the PESEL or the names', async () => {
+  const key = R.tag('idem-erase');
+  assert.match(key, /^[A-Za-z0-9-]+$/);
+  const b = body({ street: `ul. Wymazana ${R.tag('s')}` });
+  const who = S.coordinator.byczyna;
+  const first = await post(who, b, { 'Idempotency-Key': key });
+  assert.equal(first.status, 201, first.text);
+  const rec = first.json;
+  const pii = [b.pesel, b.first_name, b.last_name, b.email, b.phone, b.street].filter(Boolean);
+  for (const v of pii) assert.match(v, /^[^']+$/, 'a value that can go into SQL as a literal');
+  const rowText = `SELECT count(*) FROM idempotency_keys k WHERE k::text LIKE '%${b.pesel}%'`;
+  assert.equal(await psql(process.env.IPS_TEST_DATABASE_URL, rowText), '1', 'before the erasure the stored answer holds the PESEL');
+
+  const erased = await erase(S.admin, rec.id.toUpperCase(), '"1"');
+  assert.equal(erased.status, 200, erased.text);
+
+  // the retry of the create, same key and body, then another body: 410, nothing of the person in it
+  for (const again of [b, { ...b, education: 'tertiary' }]) {
+    const res = await post(who, again, { 'Idempotency-Key': key });
+    const p = expectProblem(res, 410);
+    assert.equal(firstErrorField(p), 'Idempotency-Key');
+    assert.equal(p.errors[0].code, 'erased');
+    assert.equal(res.headers.get('idempotent-replayed'), null, 'not a replay');
+    assert.equal(res.headers.get('location'), null);
+    const all = `${res.text} ${JSON.stringify([...res.headers])}`;
+    for (const v of pii) assert.ok(!all.includes(v), `${v} appears in ${all.slice(0, 400)}`);
+  }
+  // not created again: the PESEL names no live record, the erased one is still the only one made
+  assert.deepEqual((await list(S.admin, { pesel: b.pesel })).json.items, []);
+  assert.deepEqual((await list(S.admin, { q: b.last_name })).json.items.map((x) => x.id), [], 'no record with the names');
+  assert.equal((await get(S.admin, rec.id)).json.erased, true);
+
+  // what the table keeps: the key, claimed, and nothing of the request or the answer
+  const url = process.env.IPS_TEST_DATABASE_URL;
+  for (const v of pii) {
+    for (const table of ['idempotency_keys', 'audit_log', 'changes']) {
+      assert.equal(await psql(url, `SELECT count(*) FROM ${table} t WHERE t::text LIKE '%${v}%'`), '0', `${v} is in no row of ${table}`);
+    }
+  }
+  assert.equal(await psql(url, `SELECT count(*) FROM idempotency_keys WHERE location LIKE '%${rec.id}%' OR body LIKE '%${rec.id}%'`), '0');
+  assert.equal(await psql(url, `SELECT concat_ws(',', request_hash, status IS NULL, body IS NULL, etag IS NULL, location IS NULL) FROM idempotency_keys WHERE key = '${key}'`),
+    'erased,t,t,t,t', 'the key is kept, and only that its record was erased (no request hash either)');
 });
 
 test('an erased beneficiary\'s PESEL, gone for good, may be given to a new record', async () => {

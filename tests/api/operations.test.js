@@ -8,6 +8,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const { execFile } = require('node:child_process');
+const { psql } = require('./lib/psql');
 
 const BIN = process.env.IPS_BIN;
 const BASE_URL = process.env.IPS_TEST_DATABASE_URL;
@@ -24,13 +25,6 @@ function run(args, { env = {}, input = '', timeout = 60000 } = {}) {
         else resolve({ code: err ? (err.code ?? 1) : 0, stdout: String(stdout), stderr: text });
       });
     child.stdin.end(input);
-  });
-}
-
-function psql(url, sql) {
-  return new Promise((resolve, reject) => {
-    execFile('psql', ['-X', '-Atq', '-v', 'ON_ERROR_STOP=1', '-c', sql, url], (err, stdout, stderr) =>
-      err ? reject(new Error(`psql: ${stderr}`)) : resolve(String(stdout).trim()));
   });
 }
 
