@@ -39,8 +39,15 @@ struct grant {
   policy_scope scope;
 };
 
-/* Everything not listed here is SCOPE_NONE. */
+/* Everything not listed here is SCOPE_NONE, POLICY_NONE included. */
 static const struct grant ALLOWED[] = {
+  /* /v1/me: every authenticated role reads its own identity */
+  {POLICY_SELF, ADMIN, READ, ANY},
+  {POLICY_SELF, COORD, READ, ANY},
+  {POLICY_SELF, ADVIS, READ, ANY},
+  {POLICY_SELF, AUDIT, READ, ANY},
+  {POLICY_SELF, INTEG, READ, ANY},
+
   /* users: admin writes (no delete: users are disabled); admin and auditor read */
   {POLICY_USERS, ADMIN, READ, ANY},
   {POLICY_USERS, ADMIN, CREATE, ANY},
@@ -122,8 +129,8 @@ static const struct grant ALLOWED[] = {
   {POLICY_DELIVERIES, AUDIT, READ, ANY},
   {POLICY_DELIVERIES, INTEG, READ, ANY},
 
-  /* participants (attendance): removing one is an update of the attendance,
-   * so the advisor, who deletes nothing, may still remove its own */
+  /* participants (attendance): as deliveries; the advisor deletes nothing,
+   * attendance included */
   {POLICY_PARTICIPANTS, ADMIN, READ, ANY},
   {POLICY_PARTICIPANTS, ADMIN, CREATE, ANY},
   {POLICY_PARTICIPANTS, ADMIN, UPDATE, ANY},
@@ -135,7 +142,6 @@ static const struct grant ALLOWED[] = {
   {POLICY_PARTICIPANTS, ADVIS, READ, ANY},
   {POLICY_PARTICIPANTS, ADVIS, CREATE, OWN},
   {POLICY_PARTICIPANTS, ADVIS, UPDATE, OWN},
-  {POLICY_PARTICIPANTS, ADVIS, DELETE, OWN},
   {POLICY_PARTICIPANTS, AUDIT, READ, ANY},
   {POLICY_PARTICIPANTS, INTEG, READ, ANY},
 
@@ -310,11 +316,11 @@ static void advisor_creates_and_updates_its_own_beneficiaries_and_deliveries(voi
   }
 }
 
-static void advisor_deletes_nothing_but_its_own_attendance(void **state) {
+static void advisor_deletes_nothing_attendance_included(void **state) {
   (void)state;
   for (int res = 0; res < POLICY_RESOURCE_COUNT; res++) {
-    bool attendance = res == POLICY_PARTICIPANTS;
-    assert_int_equal(policy_allows(ADVIS, "byczyna", res, DELETE, "byczyna"), attendance);
+    assert_false(policy_allows(ADVIS, "byczyna", res, DELETE, "byczyna"));
+    assert_false(policy_allows(ADVIS, "byczyna", res, DELETE, NULL));
     assert_false(policy_allows(ADVIS, "byczyna", res, DELETE, "chorzow"));
     assert_false(policy_allows(ADVIS, "byczyna", res, ERASE, "byczyna"));
   }
@@ -330,9 +336,21 @@ static void auditor_writes_nothing(void **state) {
     }
 }
 
+/* The zero policy row, what a route that names none gets, allows nothing. */
+static void policy_none_denies_every_role_everything(void **state) {
+  (void)state;
+  assert_int_equal(POLICY_NONE, 0);
+  for (int r = 0; r < ROLE_COUNT; r++)
+    for (int a = 0; a < ACTION_COUNT; a++) {
+      assert_int_equal(policy_scope_of((policy_role)r, POLICY_NONE, (policy_action)a), SCOPE_NONE);
+      assert_false(policy_allows((policy_role)r, "byczyna", POLICY_NONE, (policy_action)a, NULL));
+      assert_false(policy_allows((policy_role)r, "byczyna", POLICY_NONE, (policy_action)a, "byczyna"));
+    }
+}
+
 static void auditor_reads_everything_including_audit_users_and_csv(void **state) {
   (void)state;
-  for (int res = 0; res < POLICY_RESOURCE_COUNT; res++)
+  for (int res = POLICY_NONE + 1; res < POLICY_RESOURCE_COUNT; res++)
     assert_int_equal(policy_scope_of(AUDIT, res, READ), SCOPE_ANY);
 }
 
@@ -544,7 +562,8 @@ int main(void) {
     cmocka_unit_test(own_scope_needs_a_caller_partner),
     cmocka_unit_test(advisor_cannot_delete_an_es_entity),
     cmocka_unit_test(advisor_creates_and_updates_its_own_beneficiaries_and_deliveries),
-    cmocka_unit_test(advisor_deletes_nothing_but_its_own_attendance),
+    cmocka_unit_test(advisor_deletes_nothing_attendance_included),
+    cmocka_unit_test(policy_none_denies_every_role_everything),
     cmocka_unit_test(auditor_writes_nothing),
     cmocka_unit_test(auditor_reads_everything_including_audit_users_and_csv),
     cmocka_unit_test(integration_writes_nothing),
