@@ -11,22 +11,28 @@
 #include "http/request.h"
 
 enum route_flags {
-  ROUTE_PUBLIC = 1 << 0,    /* no token needed */
-  ROUTE_ANY_ROLE = 1 << 1,  /* any authenticated caller; no policy row */
+  ROUTE_PUBLIC = 1 << 0,    /* no token needed, no policy row */
 };
 
 typedef void (*route_handler)(struct ips_request *req);
 
+struct resource;
+
+/*
+ * One row of the route table (src/routes.c), the one source of who may call
+ * a route. A route that is not ROUTE_PUBLIC needs a token, and its policy
+ * row and action decide what each role may do; a row that names no policy
+ * (POLICY_NONE, the zero) is denied to everyone. The handler makes the
+ * check through request_may() once it knows the record's owner.
+ */
 struct route {
   const char *method;      /* GET, POST, PUT, PATCH, DELETE */
   const char *pattern;     /* /v1/gminas/{teryt} */
   route_handler handler;
   unsigned flags;
-  /* The policy row; for a route without {id} the dispatcher checks it, for a
-   * record route the handler does, once the record is known to exist. */
   policy_resource policy;
   policy_action action;
-  const void *data;        /* the handler's: a struct resource for the engine */
+  struct resource *resource; /* the engine's descriptor, for engine handlers; else NULL */
 };
 
 struct metrics;

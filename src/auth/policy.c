@@ -8,7 +8,8 @@
  *        the resource narrows it to that partner's rows where it must
  *        (participants.csv);
  *   ANY  on records of any partner.
- * A cell not written is NO, so a forgotten row fails closed. Actions that a
+ * A cell not written is NO, so a forgotten row fails closed, and
+ * POLICY_NONE (the zero a route gets when it names no policy) has no row. Actions that a
  * resource does not have (creating a gmina, deleting a user, erasing anything
  * but a beneficiary) are NO for everyone, admin included.
  *
@@ -29,6 +30,7 @@
 static const policy_scope POLICY[ROLE_COUNT][POLICY_RESOURCE_COUNT][ACTION_COUNT] = {
   /*                                   read create update delete erase */
   [ROLE_ADMIN] = {
+    [POLICY_SELF]                = { ANY, NO,    NO,    NO,    NO  },
     [POLICY_USERS]               = { ANY, ANY,   ANY,   NO,    NO  },
     [POLICY_GMINAS]              = { ANY, NO,    ANY,   NO,    NO  },
     [POLICY_PARTNERSHIP_MEMBERS] = { ANY, ANY,   ANY,   ANY,   NO  },
@@ -44,6 +46,7 @@ static const policy_scope POLICY[ROLE_COUNT][POLICY_RESOURCE_COUNT][ACTION_COUNT
     [POLICY_TARGETS]             = { ANY, NO,    ANY,   NO,    NO  },
   },
   [ROLE_COORDINATOR] = {
+    [POLICY_SELF]                = { ANY, NO,    NO,    NO,    NO  },
     [POLICY_USERS]               = { NO,  NO,    NO,    NO,    NO  },
     [POLICY_GMINAS]              = { ANY, NO,    NO,    NO,    NO  },
     [POLICY_PARTNERSHIP_MEMBERS] = { ANY, OWN,   OWN,   OWN,   NO  },
@@ -62,6 +65,7 @@ static const policy_scope POLICY[ROLE_COUNT][POLICY_RESOURCE_COUNT][ACTION_COUNT
    * people to its partner's deliveries and marks them attended or not
    * (PUT), and only a coordinator or an admin takes one off (DELETE). */
   [ROLE_ADVISOR] = {
+    [POLICY_SELF]                = { ANY, NO,    NO,    NO,    NO  },
     [POLICY_USERS]               = { NO,  NO,    NO,    NO,    NO  },
     [POLICY_GMINAS]              = { ANY, NO,    NO,    NO,    NO  },
     [POLICY_PARTNERSHIP_MEMBERS] = { ANY, NO,    NO,    NO,    NO  },
@@ -77,6 +81,7 @@ static const policy_scope POLICY[ROLE_COUNT][POLICY_RESOURCE_COUNT][ACTION_COUNT
     [POLICY_TARGETS]             = { ANY, NO,    NO,    NO,    NO  },
   },
   [ROLE_AUDITOR] = {
+    [POLICY_SELF]                = { ANY, NO,    NO,    NO,    NO  },
     [POLICY_USERS]               = { ANY, NO,    NO,    NO,    NO  },
     [POLICY_GMINAS]              = { ANY, NO,    NO,    NO,    NO  },
     [POLICY_PARTNERSHIP_MEMBERS] = { ANY, NO,    NO,    NO,    NO  },
@@ -93,6 +98,7 @@ static const policy_scope POLICY[ROLE_COUNT][POLICY_RESOURCE_COUNT][ACTION_COUNT
   },
   /* Reads without PII (see ROLES), so nothing that is only PII or staff data. */
   [ROLE_INTEGRATION] = {
+    [POLICY_SELF]                = { ANY, NO,    NO,    NO,    NO  },
     [POLICY_USERS]               = { NO,  NO,    NO,    NO,    NO  },
     [POLICY_GMINAS]              = { ANY, NO,    NO,    NO,    NO  },
     [POLICY_PARTNERSHIP_MEMBERS] = { ANY, NO,    NO,    NO,    NO  },

@@ -25,8 +25,12 @@ typedef enum {
 } policy_role;
 
 /* One row group of the table per resource; participants is the attendance
- * of deliveries, participants_csv the funding body's participant list. */
+ * of deliveries, participants_csv the funding body's participant list,
+ * self the caller's own identity (/v1/me). POLICY_NONE is zero and has no
+ * row: a route that names no policy is denied to every role. */
 typedef enum {
+  POLICY_NONE = 0,
+  POLICY_SELF,
   POLICY_USERS,
   POLICY_GMINAS,
   POLICY_PARTNERSHIP_MEMBERS,

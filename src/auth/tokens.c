@@ -256,7 +256,7 @@ static void refresh_grant(struct ips_request *req, json_t *body) {
   PGresult *res = NULL;
   char id[40], family[40], user_id[40], partner[40], role[20];
   const char *values[] = {hash};
-  ips_status st = tx_begin(req, &conn);
+  ips_status st = request_tx_begin(req, &conn);
   if (st == IPS_OK) st = db_exec(conn, &FIND_REFRESH, values, &res);
   if (st != IPS_OK) goto fail;
   if (PQntuples(res) == 0) {

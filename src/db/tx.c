@@ -9,27 +9,23 @@ static const struct db_statement SET_ACTOR = {
   " set_config('ips.role', coalesce($3, ''), true), set_config('ips.request_id', $4, true)",
   4, true};
 
-ips_status tx_begin(struct ips_request *req, struct db_conn **out) {
-  ips_status st = request_db(req, out);
-  if (st != IPS_OK) return st;
-  const struct principal *p = &req->principal;
-  const char *values[] = {p->authenticated ? p->sub : NULL, p->authenticated ? p->partner : NULL,
-                          p->authenticated ? p->role : NULL, req->request_id};
+ips_status tx_begin(struct db_conn *conn, const struct tx_actor *actor) {
+  const char *values[] = {actor->sub, actor->partner, actor->role, actor->request_id};
   /* BEGIN and the settings in one round trip */
   const struct db_statement *stmts[] = {&BEGIN_TX, &SET_ACTOR};
   const char *const *params[] = {NULL, values};
   PGresult *results[2];
-  st = db_exec_pipeline(*out, stmts, params, 2, results);
+  ips_status st = db_exec_pipeline(conn, stmts, params, 2, results);
   PQclear(results[0]);
   PQclear(results[1]);
   /* nothing has been written yet: a connection broken while idle (after a
    * database restart) is replaced and the start tried once more */
-  if (st == IPS_UNAVAILABLE && db_reconnect(*out) == IPS_OK) {
-    st = db_exec_pipeline(*out, stmts, params, 2, results);
+  if (st == IPS_UNAVAILABLE && db_reconnect(conn) == IPS_OK) {
+    st = db_exec_pipeline(conn, stmts, params, 2, results);
     PQclear(results[0]);
     PQclear(results[1]);
   }
-  if (st != IPS_OK) tx_rollback(*out);
+  if (st != IPS_OK) tx_rollback(conn);
   return st;
 }
 

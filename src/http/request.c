@@ -10,6 +10,7 @@
 
 #include "app.h"
 #include "db/pool.h"
+#include "db/tx.h"
 #include "http/problem.h"
 #include "http/response.h"
 
@@ -96,13 +97,26 @@ void request_db_release(struct ips_request *req) {
   req->db = NULL;
 }
 
-bool request_authorized(struct ips_request *req) {
+bool request_may(struct ips_request *req, const char *record_partner) {
   const struct principal *p = &req->principal;
   const struct route *route = req->route;
-  if (route == NULL || (route->flags & (ROUTE_PUBLIC | ROUTE_ANY_ROLE))) return true;
-  if (policy_allows(p->role_id, p->partner, route->policy, route->action, NULL)) return true;
-  problem_send(req, 403, "your role may not do this");
+  if (route == NULL) return false;
+  if (route->flags & ROUTE_PUBLIC) return true;
+  if (p->authenticated && policy_allows(p->role_id, p->partner, route->policy, route->action, record_partner)) {
+    req->authorized = true;
+    return true;
+  }
+  problem_send(req, 403, record_partner ? "your role may not do this to this record" : "your role may not do this");
   return false;
+}
+
+ips_status request_tx_begin(struct ips_request *req, struct db_conn **out) {
+  ips_status st = request_db(req, out);
+  if (st != IPS_OK) return st;
+  const struct principal *p = &req->principal;
+  const struct tx_actor actor = {p->authenticated ? p->sub : NULL, p->authenticated ? p->partner : NULL,
+                                 p->authenticated ? p->role : NULL, req->request_id};
+  return tx_begin(*out, &actor);
 }
 
 bool request_no_query(struct ips_request *req) {

@@ -47,6 +47,7 @@ struct ips_request {
   json_t *body;                      /* owned; NULL when there was none */
   struct principal principal;
   struct db_conn *db;                /* checked out on demand, in at the end */
+  bool authorized;                   /* request_may() allowed the route's action */
 };
 
 /* A request header, borrowed; NULL when absent. Case-insensitive name. */
@@ -70,11 +71,19 @@ ips_status request_db(struct ips_request *req, struct db_conn **out);
 bool request_no_query(struct ips_request *req);
 
 /*
- * Whether the caller's role may do the route's action at all (its policy
- * row; records of any partner). Sends 403 and returns false when not. For
- * collection routes, called once the query parameters are valid.
+ * The one authorization check (DESIGN §2): whether the caller may do the
+ * route's action (its policy row and action in the route table) to a record
+ * owned by record_partner, or, with record_partner NULL, at all (a list, or
+ * a create owned by the caller's partner). Sends 403 and returns false when
+ * not. Public routes are always allowed. Every handler of a guarded route
+ * calls it, after the 400 and 404 checks; the dispatcher refuses a success
+ * answer that was made without it.
  */
-bool request_authorized(struct ips_request *req);
+bool request_may(struct ips_request *req, const char *record_partner);
+
+/* Checks a connection out for the request and begins its one writing
+ * transaction, with the caller as the actor of its audit entries. */
+ips_status request_tx_begin(struct ips_request *req, struct db_conn **out);
 
 /* Gives the connection back early, before slow work that needs none. */
 void request_db_release(struct ips_request *req);

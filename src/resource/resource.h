@@ -1,6 +1,6 @@
 /*
  * The resource engine: a resource is a static descriptor (table, fields,
- * filters, sorts, policy row, hooks) and the engine serves every convention
+ * filters, sorts, hooks; who may call it is the route table's) and the engine serves every convention
  * of DESIGN §4 from it — list, read, create, merge-patch update — with no
  * per-resource copy of CRUD code. SQL is generated once, at start-up, from
  * the descriptor; identifiers in it come only from these static tables.
@@ -108,7 +108,6 @@ struct resource {
   const char *table;
   unsigned flags;
   const char *list_where;           /* an extra condition of every list (SQL, static) */
-  policy_resource policy;
   bool owned;                       /* has an owner "partner" set from the token */
   const struct field *fields;
   size_t nfields;
@@ -162,10 +161,10 @@ ips_status field_reference_live(struct db_conn *conn, const json_t *record, cons
  * not, another status when the database failed. */
 ips_status engine_partner_exists(struct db_conn *conn, const char *code);
 
-/* Before a write to record id: 404, 403 (action on its owner), 428/412.
- * True with the record's "current" row in *current (PQclear it). */
+/* Before a write to record id: 404, 403 (the route's action on its owner),
+ * 428/412. True with the record's "current" row in *current (PQclear it). */
 bool resource_write_preconditions(struct ips_request *req, const struct resource *r, const char *id,
-                                  policy_action action, PGresult **current);
+                                  PGresult **current);
 
 /* Pure parts, exposed for unit tests. */
 

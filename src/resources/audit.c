@@ -71,7 +71,7 @@ void audit_list(struct ips_request *req) {
     problem_bad_parameter(req, "cursor", "invalid", "is not a cursor of this list");
     goto out;
   }
-  if (!request_authorized(req)) goto out;
+  if (!request_may(req, NULL)) goto out;
   char limit[24];
   list_fetch_limit(&p, limit);
   const char *values[] = {query_get(&req->query, "resource"), query_get(&req->query, "resource_id"),

@@ -116,7 +116,6 @@ static ips_status beneficiaries_check(struct ips_request *req, struct db_conn *c
 struct resource beneficiaries_resource = {
   .name = "beneficiaries",
   .table = "beneficiaries",
-  .policy = POLICY_BENEFICIARIES,
   .owned = true,
   .fields = FIELDS,
   .nfields = sizeof FIELDS / sizeof FIELDS[0],
@@ -158,7 +157,7 @@ void beneficiaries_erase(struct ips_request *req) {
   const char *id = path_id(req);
   if (id == NULL) return;
   const char *key[] = {id};
-  if (!resource_write_preconditions(req, r, id, ACTION_ERASE, &res)) goto out;
+  if (!resource_write_preconditions(req, r, id, &res)) goto out;
   long long version = atoll(PQgetvalue(res, 0, 0));
   ips_status st = IPS_OK;
   if (PQgetvalue(res, 0, 3)[0] == 't') {
@@ -174,7 +173,7 @@ void beneficiaries_erase(struct ips_request *req) {
   char version_text[24];
   snprintf(version_text, sizeof version_text, "%lld", version);
   const char *values[] = {id, version_text};
-  st = tx_begin(req, &conn);
+  st = request_tx_begin(req, &conn);
   if (st == IPS_OK) st = db_exec(conn, &MARK_ERASE, NULL, &res);
   PQclear(res);
   res = NULL;
@@ -256,11 +255,7 @@ void beneficiaries_deliveries(struct ips_request *req) {
     problem_send(req, 404, "no such beneficiary");
     goto out;
   }
-  const struct principal *p = &req->principal;
-  if (!policy_allows(p->role_id, p->partner, POLICY_BENEFICIARIES, ACTION_READ, PQgetvalue(res, 0, 1))) {
-    problem_send(req, 403, "your role may not read this record");
-    goto out;
-  }
+  if (!request_may(req, PQgetvalue(res, 0, 1))) goto out;
   PQclear(res);
   res = NULL;
   char limit[24];

@@ -81,7 +81,7 @@ static double now_s(void) {
 void changes_list(struct ips_request *req) {
   long long after, limit, wait;
   PGresult *res = NULL;
-  if (!read_params(req, &after, &limit, &wait) || !request_authorized(req)) return;
+  if (!read_params(req, &after, &limit, &wait) || !request_may(req, NULL)) return;
   ips_status st = fetch(req, after, limit, &res);
   struct notifier *n = req->app->notifier;
   if (st == IPS_OK && PQntuples(res) == 0 && wait > 0 && n && notifier_enter(n)) {

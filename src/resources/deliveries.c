@@ -73,7 +73,6 @@ out:
 struct resource deliveries_resource = {
   .name = "deliveries",
   .table = "deliveries",
-  .policy = POLICY_DELIVERIES,
   .owned = true,
   .fields = FIELDS,
   .nfields = sizeof FIELDS / sizeof FIELDS[0],

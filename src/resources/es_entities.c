@@ -61,7 +61,6 @@ static ips_status es_entities_check(struct ips_request *req, struct db_conn *con
 struct resource es_entities_resource = {
   .name = "es-entities",
   .table = "es_entities",
-  .policy = POLICY_ES_ENTITIES,
   .owned = true,
   .fields = FIELDS,
   .nfields = sizeof FIELDS / sizeof FIELDS[0],
@@ -87,7 +86,6 @@ struct resource public_es_entities_resource = {
   .table = "es_entities",
   .flags = RESOURCE_BARE_JSON,
   .list_where = "public",
-  .policy = POLICY_ES_ENTITIES,
   .fields = PUBLIC_FIELDS,
   .nfields = sizeof PUBLIC_FIELDS / sizeof PUBLIC_FIELDS[0],
   .sorts = SORTS,

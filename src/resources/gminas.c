@@ -170,17 +170,13 @@ void gminas_patch(struct ips_request *req) {
   long long version = atoll(PQgetvalue(res, 0, 0));
   PQclear(res);
   res = NULL;
-  const struct principal *p = &req->principal;
-  if (!policy_allows(p->role_id, p->partner, POLICY_GMINAS, ACTION_UPDATE, NULL)) {
-    problem_send(req, 403, "only an admin may change the high-poverty list");
-    goto out;
-  }
+  if (!request_may(req, NULL)) goto out;
   if (!precondition_if_match(req, version)) goto out;
   if (!body_single_bool(req, "high_poverty", &high_poverty)) goto out;
   char version_text[24];
   snprintf(version_text, sizeof version_text, "%lld", version);
   const char *values[] = {teryt, high_poverty, version_text};
-  st = tx_begin(req, &conn);
+  st = request_tx_begin(req, &conn);
   /* the update and COMMIT in one round trip; no row means nothing changed */
   if (st == IPS_OK) st = tx_exec_commit(conn, &SET_HIGH_POVERTY, values, &res);
   if (st == IPS_OK && PQntuples(res) == 0) {

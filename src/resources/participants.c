@@ -80,11 +80,10 @@ static const struct list_sort SORTS[] = {{"beneficiary_id", 1}, {NULL, 0}};
 
 /*
  * The delivery of the path, checked: 404 when it does not exist, 403 when
- * the caller may not do action to its attendance. Writes its partner into
- * owner (33 bytes). Returns false when it answered.
+ * the caller may not do the route's action to its attendance. Writes its
+ * partner into owner (33 bytes). Returns false when it answered.
  */
-static bool delivery_allows(struct ips_request *req, struct db_conn *conn, const char *delivery,
-                            policy_action action, char *owner) {
+static bool delivery_allows(struct ips_request *req, struct db_conn *conn, const char *delivery, char *owner) {
   PGresult *res = NULL;
   const char *values[] = {delivery};
   ips_status st = db_exec(conn, &DELIVERY_OWNER, values, &res);
@@ -93,9 +92,7 @@ static bool delivery_allows(struct ips_request *req, struct db_conn *conn, const
   else if (PQntuples(res) == 0) problem_send(req, 404, "no such delivery");
   else {
     snprintf(owner, 33, "%s", PQgetvalue(res, 0, 0));
-    const struct principal *p = &req->principal;
-    ok = policy_allows(p->role_id, p->partner, POLICY_PARTICIPANTS, action, owner);
-    if (!ok) problem_send(req, 403, "only the delivery's partner (or an admin) may change its attendance");
+    ok = request_may(req, owner);
   }
   PQclear(res);
   return ok;
@@ -135,7 +132,7 @@ void participants_list(struct ips_request *req) {
     problem_from_status(req, st);
     goto out;
   }
-  if (!delivery_allows(req, conn, delivery, ACTION_READ, owner)) goto out;
+  if (!delivery_allows(req, conn, delivery, owner)) goto out;
   char limit[24];
   list_fetch_limit(&lp, limit);
   const char *values[] = {delivery, lp.after[0], limit};
@@ -194,9 +191,9 @@ void participants_put(struct ips_request *req) {
   if (!path_ids(req, &delivery, &beneficiary)) return;
   ips_status st = request_db(req, &conn);
   if (st != IPS_OK) goto fail;
-  if (!delivery_allows(req, conn, delivery, ACTION_CREATE, owner)) return;
+  if (!delivery_allows(req, conn, delivery, owner)) return;
   if (!body_single_bool(req, "attended", &attended)) return;
-  st = tx_begin(req, &conn);
+  st = request_tx_begin(req, &conn);
   if (st != IPS_OK) goto fail;
   const char *add[] = {delivery, beneficiary, owner, attended};
   st = db_exec(conn, &ADD, add, &res);
@@ -236,9 +233,9 @@ void participants_delete(struct ips_request *req) {
   if (!path_ids(req, &delivery, &beneficiary)) return;
   ips_status st = request_db(req, &conn);
   if (st != IPS_OK) goto fail;
-  if (!delivery_allows(req, conn, delivery, ACTION_DELETE, owner)) return;
+  if (!delivery_allows(req, conn, delivery, owner)) return;
   const char *key[] = {delivery, beneficiary};
-  st = tx_begin(req, &conn);
+  st = request_tx_begin(req, &conn);
   if (st == IPS_OK) st = db_exec(conn, &REMOVE, key, &res);
   if (st != IPS_OK) goto fail;
   if (PQntuples(res) == 0) {

@@ -59,7 +59,6 @@ static ips_status members_check(struct ips_request *req, struct db_conn *conn, c
 struct resource partnership_members_resource = {
   .name = "partnership-members",
   .table = "partnership_members",
-  .policy = POLICY_PARTNERSHIP_MEMBERS,
   .owned = true,
   .fields = FIELDS,
   .nfields = sizeof FIELDS / sizeof FIELDS[0],

@@ -192,7 +192,7 @@ void reports_participants_csv(struct ips_request *req) {
     problem_from_status(req, st);
     return;
   }
-  if (!report_period(req, conn, &from, &to, &partner) || !request_authorized(req)) return;
+  if (!report_period(req, conn, &from, &to, &partner) || !request_may(req, NULL)) return;
   /* admin and auditor: every row; a coordinator: its own partner's beneficiaries */
   const char *own = policy_sees_pii(p->role_id, p->partner, "*") ? NULL : p->partner;
   const char *values[] = {from, to, partner, own};

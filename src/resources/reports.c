@@ -155,7 +155,7 @@ void reports_indicators(struct ips_request *req) {
     problem_from_status(req, st);
     return;
   }
-  if (!report_period(req, conn, &from, &to, &partner) || !request_authorized(req)) return;
+  if (!report_period(req, conn, &from, &to, &partner) || !request_may(req, NULL)) return;
   const char *values[] = {from, to, partner};
   st = db_exec(conn, &INDICATORS, values, &res);
   if (st != IPS_OK) problem_from_status(req, st);
@@ -167,7 +167,7 @@ void reports_targets_get(struct ips_request *req) {
   struct db_conn *conn;
   PGresult *res = NULL;
   if (!request_no_query(req)) return;
-  if (!request_authorized(req)) return;
+  if (!request_may(req, NULL)) return;
   ips_status st = request_db(req, &conn);
   if (st == IPS_OK) st = db_exec(conn, &TARGETS, NULL, &res);
   if (st != IPS_OK) {
@@ -208,14 +208,10 @@ void reports_targets_patch(struct ips_request *req) {
   char *values[5] = {NULL};
   json_t *current = NULL;
   if (!request_no_query(req)) return;
-  const struct principal *p = &req->principal;
   ips_status st = request_db(req, &conn);
   if (st == IPS_OK) st = db_exec(conn, &TARGETS, NULL, &res);
   if (st != IPS_OK) goto fail;
-  if (!policy_allows(p->role_id, p->partner, POLICY_TARGETS, ACTION_UPDATE, NULL)) {
-    problem_send(req, 403, "only an admin may set the targets");
-    goto out;
-  }
+  if (!request_may(req, NULL)) goto out;
   long long version = atoll(PQgetvalue(res, 0, 0));
   if (!precondition_if_match(req, version)) goto out;
   json_t *patch = body_object(req);
@@ -230,7 +226,7 @@ void reports_targets_patch(struct ips_request *req) {
   values[4] = strdup(version_text);
   PQclear(res);
   res = NULL;
-  st = tx_begin(req, &conn);
+  st = request_tx_begin(req, &conn);
   /* the update and COMMIT in one round trip; no row means nothing changed */
   if (st == IPS_OK) st = tx_exec_commit(conn, &SET_TARGETS, (const char *const *)values, &res);
   if (st == IPS_OK && PQntuples(res) == 0) {

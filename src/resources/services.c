@@ -43,7 +43,6 @@ static ips_status services_before_delete(struct db_conn *conn, const char *id, c
 struct resource services_resource = {
   .name = "services",
   .table = "services",
-  .policy = POLICY_SERVICES,
   .owned = true,
   .fields = FIELDS,
   .nfields = sizeof FIELDS / sizeof FIELDS[0],

@@ -47,7 +47,6 @@ static const struct constraint_field CONSTRAINTS[] = {{"users_username", "userna
 struct resource users_resource = {
   .name = "users",
   .table = "users",
-  .policy = POLICY_USERS,
   .owned = false,
   .fields = FIELDS,
   .nfields = sizeof FIELDS / sizeof FIELDS[0],
@@ -57,6 +56,7 @@ struct resource users_resource = {
 
 void users_me(struct ips_request *req) {
   const struct principal *p = &req->principal;
+  if (!request_may(req, NULL)) return;
   json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:I}", "sub", p->sub, "partner", p->partner, "role", p->role,
                           "iss", p->iss, "exp", (json_int_t)p->exp);
   char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;

@@ -39,8 +39,15 @@ struct grant {
   policy_scope scope;
 };
 
-/* Everything not listed here is SCOPE_NONE. */
+/* Everything not listed here is SCOPE_NONE, POLICY_NONE included. */
 static const struct grant ALLOWED[] = {
+  /* /v1/me: every authenticated role reads its own identity */
+  {POLICY_SELF, ADMIN, READ, ANY},
+  {POLICY_SELF, COORD, READ, ANY},
+  {POLICY_SELF, ADVIS, READ, ANY},
+  {POLICY_SELF, AUDIT, READ, ANY},
+  {POLICY_SELF, INTEG, READ, ANY},
+
   /* users: admin writes (no delete: users are disabled); admin and auditor read */
   {POLICY_USERS, ADMIN, READ, ANY},
   {POLICY_USERS, ADMIN, CREATE, ANY},
@@ -329,9 +336,21 @@ static void auditor_writes_nothing(void **state) {
     }
 }
 
+/* The zero policy row, what a route that names none gets, allows nothing. */
+static void policy_none_denies_every_role_everything(void **state) {
+  (void)state;
+  assert_int_equal(POLICY_NONE, 0);
+  for (int r = 0; r < ROLE_COUNT; r++)
+    for (int a = 0; a < ACTION_COUNT; a++) {
+      assert_int_equal(policy_scope_of((policy_role)r, POLICY_NONE, (policy_action)a), SCOPE_NONE);
+      assert_false(policy_allows((policy_role)r, "byczyna", POLICY_NONE, (policy_action)a, NULL));
+      assert_false(policy_allows((policy_role)r, "byczyna", POLICY_NONE, (policy_action)a, "byczyna"));
+    }
+}
+
 static void auditor_reads_everything_including_audit_users_and_csv(void **state) {
   (void)state;
-  for (int res = 0; res < POLICY_RESOURCE_COUNT; res++)
+  for (int res = POLICY_NONE + 1; res < POLICY_RESOURCE_COUNT; res++)
     assert_int_equal(policy_scope_of(AUDIT, res, READ), SCOPE_ANY);
 }
 
@@ -544,6 +563,7 @@ int main(void) {
     cmocka_unit_test(advisor_cannot_delete_an_es_entity),
     cmocka_unit_test(advisor_creates_and_updates_its_own_beneficiaries_and_deliveries),
     cmocka_unit_test(advisor_deletes_nothing_not_even_attendance),
+    cmocka_unit_test(policy_none_denies_every_role_everything),
     cmocka_unit_test(auditor_writes_nothing),
     cmocka_unit_test(auditor_reads_everything_including_audit_users_and_csv),
     cmocka_unit_test(integration_writes_nothing),
