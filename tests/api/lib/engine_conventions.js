@@ -133,9 +133,11 @@ function defineEngineTests(cfg) {
     const order = ['c', 'a', 'e', 'b', 'd'];
     const recs = [];
     for (const n of order) recs.push(await made({ name: `${q} ${n}` }));
-    // touch the first one created so that it is the last updated
-    const p = await patch(recs[0].id, { name: `${q} c` }, '"1"');
+    // touch the first one created so that it is the last updated (a change:
+    // a patch that changes nothing writes nothing)
+    const p = await patch(recs[0].id, { [cfg.freeText]: 'touched' }, '"1"');
     assert.equal(p.status, 200, p.text);
+    assert.equal(p.headers.get('etag'), '"2"');
     const names = async (sort) => (await collect({ q, sort, limit: '2' })).items.map((x) => x.name.slice(-1)).join('');
     assert.equal(await names('name'), 'abcde');
     assert.equal(await names('-name'), 'edcba');
@@ -362,7 +364,7 @@ function defineEngineTests(cfg) {
     assert.notEqual(up.updated_at, rec.updated_at);
     for (const f of cfg.fields) if (f !== f1 && f !== f2) assert.deepEqual(up[f], rec[f], `${f} unchanged`);
     assert.deepEqual((await get(rec.id)).json, up);
-    // application/json is a merge patch too; an empty patch changes nothing but is a write
+    // application/json is a merge patch too
     const json = await api(ctx.server, 'PATCH', `${path}/${rec.id}`, {
       headers: { ...admin().headers, 'If-Match': '"2"' }, body: { [f1]: v1 },
     });
@@ -457,11 +459,12 @@ function defineEngineTests(cfg) {
       const pp = await patch(other.id, { [field]: value }, '"1"');
       assert.equal(firstErrorField(expectProblem(pp, 409)), field);
       assert.equal((await get(other.id)).headers.get('etag'), '"1"', 'the failed patch wrote nothing');
-      // PATCHing a record with its own value is no conflict
+      // PATCHing a record with its own value is no conflict (and no change)
       const same = await patch(first.id, { [field]: value }, '"1"');
       assert.equal(same.status, 200, same.text);
+      assert.equal(same.headers.get('etag'), '"1"');
       // deleted: the value is free
-      assert.equal((await del(first.id, '"2"')).status, 204);
+      assert.equal((await del(first.id, '"1"')).status, 204);
       const reuse = await create(cfg.body({ [field]: value }));
       assert.equal(reuse.status, 201, reuse.text);
       assert.equal(reuse.json[field], value);
