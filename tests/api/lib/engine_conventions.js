@@ -393,6 +393,67 @@ function defineEngineTests(cfg) {
     assert.equal(now.headers.get('etag'), '"1"');
   });
 
+  /* The change-feed entries of record id, reading the whole feed (bounded). */
+  async function feedOf(id) {
+    const mine = [];
+    let after = 0;
+    for (let page = 0; page < 500; page++) {
+      const res = await api(ctx.server, 'GET', `/v1/changes?after=${after}&limit=1000`, { headers: admin().headers });
+      assert.equal(res.status, 200, res.text);
+      if (res.json.items.length === 0) return mine;
+      mine.push(...res.json.items.filter((c) => c.id === id));
+      after = res.json.next;
+    }
+    throw new Error('too many change-feed pages');
+  }
+
+  test(`${label}: a PATCH that changes nothing keeps version and ETag: 200 with the record as it was, no audit or change-feed entry`, async () => {
+    const rec = await made();
+    const same = Object.fromEntries(cfg.fields.map((f) => [f, rec[f]]));
+    for (const b of [same, { ...same, partner: rec.partner }, {}, { name: rec.name }]) {
+      const res = await patch(rec.id, b, '"1"');
+      assert.equal(res.status, 200, res.text);
+      assert.equal(res.headers.get('etag'), '"1"', `${JSON.stringify(b).slice(0, 80)}: the same ETag`);
+      assert.deepEqual(res.json, rec);
+    }
+    // a stale If-Match is still 412, a changed-nothing patch or not
+    const stale = await patch(rec.id, { name: rec.name }, '"2"');
+    expectProblem(stale, 412);
+    assert.equal(stale.headers.get('etag'), '"1"');
+    const now = await get(rec.id);
+    assert.equal(now.headers.get('etag'), '"1"');
+    assert.deepEqual(now.json, rec, 'updated_at unchanged too');
+    const audit = await api(ctx.server, 'GET', `/v1/audit?resource_id=${rec.id}`, { headers: admin().headers });
+    assert.equal(audit.status, 200, audit.text);
+    assert.deepEqual(audit.json.items.map((e) => e.action), ['create']);
+    assert.deepEqual((await feedOf(rec.id)).map((c) => c.version), [1]);
+    // a real change afterwards is version 2: no version was spent
+    const changed = await patch(rec.id, { name: `${rec.name} 2` }, '"1"');
+    assert.equal(changed.status, 200, changed.text);
+    assert.equal(changed.headers.get('etag'), '"2"');
+    assert.deepEqual((await feedOf(rec.id)).map((c) => c.version), [1, 2]);
+  });
+
+  if (cfg.defaults) {
+    test(`${label}: PATCH null on a field with a default (${Object.keys(cfg.defaults).join(', ')}) is 422 naming it; nothing is written`, async () => {
+      const rec = await made();
+      for (const f of Object.keys(cfg.defaults)) {
+        const p = expectProblem(await patch(rec.id, { [f]: null }, '"1"'), 422);
+        const e = hasError(p, f, 'invalid');
+        assert.match(e.message, /must not be null/);
+      }
+      const all = expectProblem(await patch(rec.id, Object.fromEntries(Object.keys(cfg.defaults).map((f) => [f, null])), '"1"'), 422);
+      for (const f of Object.keys(cfg.defaults)) hasError(all, f, 'invalid');
+      const now = await get(rec.id);
+      assert.equal(now.headers.get('etag'), '"1"');
+      assert.deepEqual(now.json, rec);
+      // on create, null or absent takes the default
+      const made2 = await create(cfg.body(Object.fromEntries(Object.keys(cfg.defaults).map((f) => [f, null]))));
+      assert.equal(made2.status, 201, made2.text);
+      for (const [f, v] of Object.entries(cfg.defaults)) assert.deepEqual(made2.json[f], v, f);
+    });
+  }
+
   test(`${label}: PATCH without If-Match is 428; a stale If-Match is 412 carrying the current ETag`, async () => {
     const rec = await made();
     expectProblem(await patch(rec.id, { name: `${rec.name} x` }), 428);
