@@ -116,17 +116,19 @@ static const policy_scope POLICY[ROLE_COUNT][POLICY_RESOURCE_COUNT][ACTION_COUNT
 };
 
 /* name: as in tokens; pii: whose beneficiaries' PII the role sees;
- * sets_owner: may set or change a record's owner partner. */
+ * sets_owner: may set or change a record's owner partner; tenants: may
+ * create, re-code, re-kind and delete project partners (the tenants). */
 static const struct {
   const char *name;
   policy_scope pii;
   bool sets_owner;
+  bool tenants;
 } ROLES[ROLE_COUNT] = {
-  [ROLE_ADMIN]       = { "admin",       ANY, true  },
-  [ROLE_COORDINATOR] = { "coordinator", OWN, false },
-  [ROLE_ADVISOR]     = { "advisor",     OWN, false },
-  [ROLE_AUDITOR]     = { "auditor",     ANY, false },
-  [ROLE_INTEGRATION] = { "integration", NO,  false },
+  [ROLE_ADMIN]       = { "admin",       ANY, true,  true  },
+  [ROLE_COORDINATOR] = { "coordinator", OWN, false, false },
+  [ROLE_ADVISOR]     = { "advisor",     OWN, false, false },
+  [ROLE_AUDITOR]     = { "auditor",     ANY, false, false },
+  [ROLE_INTEGRATION] = { "integration", NO,  false, false },
 };
 /* clang-format on */
 
@@ -200,4 +202,8 @@ bool policy_may_see_any_pii(policy_role role) {
 
 bool policy_may_set_owner(policy_role role) {
   return role_valid(role) && ROLES[role].sets_owner;
+}
+
+bool policy_may_manage_partners(policy_role role) {
+  return role_valid(role) && ROLES[role].tenants;
 }

@@ -119,4 +119,12 @@ bool policy_may_see_any_pii(policy_role role);
  */
 bool policy_may_set_owner(policy_role role);
 
+/*
+ * Returns true when role may manage the project partners themselves (the
+ * tenants: partnership members of kind project_partner): create one, change
+ * its code or kind, delete it. Admin only; anyone else may still edit the
+ * ordinary fields of its own partner's row.
+ */
+bool policy_may_manage_partners(policy_role role);
+
 #endif /* IPS_AUTH_POLICY_H */

@@ -302,6 +302,7 @@ out:
 }
 
 void tokens_issue(struct ips_request *req) {
+  if (!request_no_query(req)) return;
   json_t *body = body_object(req);
   if (body == NULL) return;
   json_t *grant = json_object_get(body, "grant_type");
@@ -326,6 +327,7 @@ void tokens_issue(struct ips_request *req) {
 
 void tokens_revoke(struct ips_request *req) {
   static const char *const allowed[] = {"refresh_token", NULL};
+  if (!request_no_query(req)) return;
   json_t *body = body_object(req);
   if (body == NULL) return;
   json_t *errors = json_array();
@@ -348,6 +350,7 @@ void tokens_revoke(struct ips_request *req) {
 }
 
 void tokens_jwks(struct ips_request *req) {
+  if (!request_no_query(req)) return;
   char *text = jwt_jwks(req->app->keys);
   if (text == NULL) {
     problem_send(req, 500, "out of memory");

@@ -143,6 +143,7 @@ void metrics_handler(struct ips_request *req) {
       return;
     }
   }
+  if (!request_no_query(req)) return; /* after the token: 401 comes first */
   char *text = metrics_render(req->app);
   if (text == NULL) {
     problem_send(req, 500, "out of memory");

@@ -23,14 +23,26 @@ static const struct resource *resource_of(const struct ips_request *req) {
   return req->route->resource;
 }
 
-/* Answers a write's failure: 409 naming the field of a unique index, 422
- * naming the field of a foreign key or check. */
+/* The entry of table (ending with {NULL}) for constraint, borrowed; NULL
+ * when it has none. */
+static const struct constraint_field *constraint_entry(const struct constraint_field *table,
+                                                       const char *constraint) {
+  for (const struct constraint_field *c = table; c && c->constraint && constraint; c++)
+    if (strcmp(c->constraint, constraint) == 0) return c;
+  return NULL;
+}
+
+/* Answers a write's failure: 409 naming the field of a unique index or of a
+ * record still in use, 422 naming the field of a foreign key or check. */
 static void write_failed(struct ips_request *req, const struct resource *r, ips_status st, PGresult *res) {
   const char *constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
-  const struct constraint_field *c = r->constraints;
-  while (c && c->constraint && !(constraint && strcmp(c->constraint, constraint) == 0)) c++;
-  if (c == NULL || c->constraint == NULL) c = NULL;
-  if (st == IPS_CONFLICT) {
+  const struct constraint_field *c = constraint_entry(r->constraints, constraint);
+  const struct constraint_field *used = constraint_entry(r->in_use, constraint);
+  if (st == IPS_INVALID && used) {
+    json_t *errors = json_array();
+    body_error(errors, used->field, used->code, used->message);
+    problem_send_errors(req, 409, "the record is in use and cannot be changed this way", errors);
+  } else if (st == IPS_CONFLICT) {
     json_t *errors = json_array();
     body_error(errors, c ? c->field : "id", "conflict", "is already used by another record");
     problem_send_errors(req, 409, "a record with this value already exists", errors);
@@ -174,6 +186,35 @@ out:
 }
 
 /*
+ * The resource's own say on a write (its authorize hook), once the policy
+ * row allows the action: for a create (current NULL) the body as given, for
+ * an update the stored record with the body merged in, for a delete nothing.
+ * True when it allows the write; otherwise the 403 is sent.
+ */
+static bool hook_authorizes(struct ips_request *req, const struct resource *r, policy_action action,
+                            const PGresult *current) {
+  if (r->hooks.authorize == NULL) return true;
+  if (action != ACTION_CREATE && action != ACTION_UPDATE && action != ACTION_DELETE) return true;
+  json_t *stored = current ? json_loads(PQgetvalue(current, 0, 2), 0, NULL) : NULL;
+  json_t *next = NULL;
+  bool ok = false;
+  if (current && stored == NULL) {
+    problem_send(req, 500, "could not read the record");
+    goto out;
+  }
+  if (action == ACTION_CREATE) next = json_incref(req->body);
+  else if (action == ACTION_UPDATE) next = json_deep_copy(stored);
+  if (action == ACTION_UPDATE) merge_patch_apply(next, req->body); /* not an object: 400 later */
+  const char *why = "your role may not do this to this record";
+  ok = r->hooks.authorize(req, stored, next, &why);
+  if (!ok) problem_send(req, 403, why);
+out:
+  json_decref(stored);
+  json_decref(next);
+  return ok;
+}
+
+/*
  * The steps before any write to an existing record, in DESIGN's order:
  * the record must exist (404), the caller may do the route's action to it
  * (403), and
@@ -193,6 +234,7 @@ bool resource_write_preconditions(struct ips_request *req, const struct resource
   } else if (PQntuples(*current) == 0) {
     problem_send(req, 404, "no such record");
   } else if (request_may(req, record_owner(*current)) &&
+             hook_authorizes(req, r, req->route->action, *current) &&
              precondition_if_match(req, atoll(PQgetvalue(*current, 0, 0)))) {
     return true;
   }
@@ -237,6 +279,31 @@ static void stale_or_gone(struct ips_request *req, const struct resource *r, str
   PQclear(res);
 }
 
+/* After an update matched no row: when the record still has the version the
+ * patch was made against, the patch changed nothing and the record is
+ * answered as it stands (200, the same ETag); 404 when it has gone, 412 when
+ * its version moved on. */
+static void unchanged_stale_or_gone(struct ips_request *req, const struct resource *r, struct db_conn *conn,
+                                    const char *id, long long version) {
+  PGresult *res = NULL;
+  const char *values[] = {id, pii_scope(req)};
+  char etag[24];
+  tx_rollback(conn);
+  ips_status st = db_exec(conn, &r->sql->get, values, &res);
+  if (st != IPS_OK) {
+    problem_from_status(req, st);
+  } else if (PQntuples(res) == 0) {
+    problem_send(req, 404, "no such record");
+  } else if (atoll(PQgetvalue(res, 0, 0)) != version) {
+    precondition_failed(req, atoll(PQgetvalue(res, 0, 0)));
+  } else {
+    etag_format(version, etag);
+    respond_copy(req, 200, "application/json", PQgetvalue(res, 0, 2), (size_t)PQgetlength(res, 0, 2));
+    respond_header(req, "ETag", etag);
+  }
+  PQclear(res);
+}
+
 struct written {
   char etag[24];
   char location[160];
@@ -276,8 +343,8 @@ static const char *owner_of(struct ips_request *req, const json_t *body, const c
  * The common tail of create and update: transforms write-only values, runs
  * the resource's check hook and the statement in one transaction, answers.
  */
-static void write_record(struct ips_request *req, const struct resource *r, const json_t *record,
-                         const char *owner, const char *id, long long version,
+static void write_record(struct ips_request *req, const struct resource *r, const json_t *current,
+                         const json_t *record, const char *owner, const char *id, long long version,
                          const struct idempotency *key, json_t *errors) {
   struct write_values wv;
   struct written w;
@@ -307,6 +374,15 @@ static void write_record(struct ips_request *req, const struct resource *r, cons
     errors = NULL;
     goto out;
   }
+  if (st == IPS_OK && !creating && r->hooks.check_update) {
+    st = r->hooks.check_update(req, conn, current, record, errors);
+    if (st == IPS_CONFLICT) {
+      tx_rollback(conn);
+      problem_send_errors(req, 409, "the record is in use and cannot be changed this way", errors);
+      errors = NULL;
+      goto out;
+    }
+  }
   const struct db_statement *write = creating ? &r->sql->insert : &r->sql->update;
   bool keyed = key && key->active;
   /* the write and COMMIT in one round trip, unless the response must be
@@ -314,8 +390,9 @@ static void write_record(struct ips_request *req, const struct resource *r, cons
   if (st == IPS_OK && keyed) st = db_exec(conn, write, (const char *const *)wv.values, &res);
   else if (st == IPS_OK) st = tx_exec_commit(conn, write, (const char *const *)wv.values, &res);
   if (st == IPS_OK && PQntuples(res) == 0) {
-    /* changed or deleted between our read and this update (nothing written) */
-    stale_or_gone(req, r, conn, id);
+    /* nothing written: the patch changed nothing, or the record was changed
+     * or deleted between our read and this update */
+    unchanged_stale_or_gone(req, r, conn, id, version);
     goto out;
   }
   if (st == IPS_OK) written_of(r, res, &w);
@@ -341,18 +418,18 @@ void resource_create(struct ips_request *req) {
   struct idempotency key;
   if (!idempotency_read(req, &key)) return;
   json_t *body = body_object(req);
-  if (body == NULL) return;
+  if (body == NULL || !hook_authorizes(req, r, ACTION_CREATE, NULL)) return;
   json_t *errors = json_array();
   resource_validate_mode(r, body, true, errors);
   const char *owner = r->owned ? owner_of(req, body, NULL, errors) : NULL;
   if (r->hooks.derive) r->hooks.derive(req, body, errors);
-  write_record(req, r, body, owner, NULL, 0, &key, errors);
+  write_record(req, r, NULL, body, owner, NULL, 0, &key, errors);
 }
 
 void resource_update(struct ips_request *req) {
   const struct resource *r = resource_of(req);
   PGresult *res = NULL;
-  json_t *record = NULL;
+  json_t *stored = NULL, *record = NULL;
   if (!request_no_query(req)) return;
   const char *id = path_id(req);
   if (id == NULL) return;
@@ -365,7 +442,8 @@ void resource_update(struct ips_request *req) {
   }
   json_t *patch = body_object(req);
   if (patch == NULL) goto out;
-  record = json_loads(PQgetvalue(res, 0, 2), 0, NULL);
+  stored = json_loads(PQgetvalue(res, 0, 2), 0, NULL);
+  record = json_deep_copy(stored);
   if (record == NULL) {
     problem_send(req, 500, "could not read the record");
     goto out;
@@ -383,8 +461,9 @@ void resource_update(struct ips_request *req) {
   PQclear(res);
   res = NULL;
   request_db_release(req); /* a password is hashed before the transaction */
-  write_record(req, r, record, owner ? owner_copy : NULL, id, version, NULL, errors);
+  write_record(req, r, stored, record, owner ? owner_copy : NULL, id, version, NULL, errors);
 out:
+  json_decref(stored);
   json_decref(record);
   PQclear(res);
 }
@@ -414,6 +493,12 @@ void resource_delete(struct ips_request *req) {
     goto out;
   }
   if (st == IPS_OK) st = db_exec(conn, &r->sql->remove, values, &res);
+  if (st == IPS_INVALID) {
+    /* a trigger refused: the record is still in use (the hook's race lost) */
+    tx_rollback(conn);
+    problem_send(req, 409, "this record is still in use");
+    goto out;
+  }
   if (st == IPS_OK && PQntuples(res) == 0) {
     stale_or_gone(req, r, conn, id);
     goto out;

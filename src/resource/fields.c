@@ -141,6 +141,9 @@ void resource_validate_mode(const struct resource *r, const json_t *obj, bool cr
     bool required = (f->flags & FIELD_REQUIRED) && (creating || !(f->flags & FIELD_WRITE_ONLY));
     if (absent) {
       if (required) body_error(errors, f->name, "required", "is required");
+      /* a column with a default is NOT NULL: a create that leaves it out
+       * takes the default, but an update cannot make it null */
+      else if (!creating && f->column_default) body_error(errors, f->name, "invalid", "must not be null");
       continue;
     }
     check_value(f, value, errors);

@@ -53,7 +53,8 @@ struct field {
   const char *const *values;        /* FIELD_ENUM: NULL-ended */
   bool (*valid)(const char *value); /* FIELD_STRING: an extra check */
   const char *invalid_code;         /* code when valid() refuses, e.g. "invalid_checksum" */
-  const char *column_default;       /* SQL used on create when absent (a literal) */
+  const char *column_default;       /* SQL used on create when absent (a literal); the column is
+                                     * NOT NULL, so an update may not set null (422) */
   const char *column;               /* the column when it is not the name */
   /* Turns an accepted value into the column's (a password into its hash):
    * a new string (free it) or NULL on failure. Runs before the transaction. */
@@ -86,6 +87,20 @@ struct resource_hooks {
   /* before_delete: inside the delete's transaction; IPS_CONFLICT answers
    * 409 with *why (a static text), e.g. a service still in use. */
   ips_status (*before_delete)(struct db_conn *conn, const char *id, const char **why);
+  /* authorize: the record-level permission the policy row cannot express,
+   * asked once the row allows the action and before If-Match and the body's
+   * validation. current is the record as stored (NULL on create), next what
+   * the write asks for (the body on create, the stored record with the patch
+   * merged in on update, NULL on delete); both borrowed and not yet valid.
+   * False answers 403 with *why (a static text). */
+  bool (*authorize)(const struct ips_request *req, const json_t *current, const json_t *next,
+                    const char **why);
+  /* check_update: on update, after the fields and the check hook passed,
+   * inside the write's transaction, with the record as stored and as it will
+   * be written (borrowed). IPS_CONFLICT answers 409 with the errors it added
+   * (naming the field at fault). */
+  ips_status (*check_update)(struct ips_request *req, struct db_conn *conn, const json_t *current,
+                             const json_t *next, json_t *errors);
 };
 
 /* A list filter that is not an equality on one of the fields: the
@@ -113,6 +128,9 @@ struct resource {
   size_t nfields;
   const char *const *sorts;         /* sortable fields besides created_at, updated_at */
   const struct constraint_field *constraints;  /* ends with {NULL} */
+  /* constraints (triggers) that refuse a change because the record is still
+   * in use: 409 naming the field with code and message; ends with {NULL} */
+  const struct constraint_field *in_use;
   const struct custom_filter *filters;         /* ends with {NULL} */
   const char *frozen_column;        /* a boolean column: when true the record takes no update (409) */
   struct resource_hooks hooks;

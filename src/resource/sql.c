@@ -98,22 +98,44 @@ static void build_insert(const struct resource *r, const struct resource_sql *s,
   *nparams = n;
 }
 
+/*
+ * The update writes only when some column changes: a patch that leaves the
+ * record as it is matches no row (no new version, no audit or change-feed
+ * entry), and the caller then answers the record as it stands. A write-only
+ * value (a password's new hash, salted) always counts as a change.
+ */
 static void build_update(const struct resource *r, const struct resource_sql *s, struct strbuf *b, int *nparams) {
   int n = 2;
+  struct strbuf columns, values;
+  strbuf_init(&columns);
+  strbuf_init(&values);
   strbuf_printf(b, "UPDATE %s SET ", r->table);
   for (size_t i = 0; i < r->nfields; i++) {
     const struct field *f = &r->fields[i];
     if (!writable(f)) continue;
     n++;
+    char value[160];
     if (f->flags & FIELD_WRITE_ONLY)
-      strbuf_printf(b, "%s = coalesce($%d::%s, %s), ", column_of(f), n, sql_type(f->type), column_of(f));
+      snprintf(value, sizeof value, "coalesce($%d::%s, %s)", n, sql_type(f->type), column_of(f));
     else
-      strbuf_printf(b, "%s = $%d::%s, ", column_of(f), n, sql_type(f->type));
+      snprintf(value, sizeof value, "$%d::%s", n, sql_type(f->type));
+    strbuf_printf(b, "%s = %s, ", column_of(f), value);
+    strbuf_printf(&columns, "%s%s", columns.len ? ", " : "", column_of(f));
+    strbuf_printf(&values, "%s%s", values.len ? ", " : "", value);
   }
-  if (r->owned) strbuf_printf(b, "partner = $%d::text, ", ++n);
-  strbuf_puts(b, "version = version + 1, updated_at = now()"
-                 " WHERE id = $1::uuid AND version = $2::integer AND deleted_at IS NULL"
-                 " RETURNING id::text, version, ");
+  if (r->owned) {
+    n++;
+    strbuf_printf(b, "partner = $%d::text, ", n);
+    strbuf_printf(&columns, ", partner");
+    strbuf_printf(&values, ", $%d::text", n);
+  }
+  strbuf_printf(b, "version = version + 1, updated_at = now()"
+                   " WHERE id = $1::uuid AND version = $2::integer AND deleted_at IS NULL"
+                   " AND ROW(%s) IS DISTINCT FROM ROW(%s)"
+                   " RETURNING id::text, version, ",
+                columns.data, values.data);
+  strbuf_free(&columns);
+  strbuf_free(&values);
   json_for_caller(s, ++n, b);
   *nparams = n;
 }

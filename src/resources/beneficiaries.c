@@ -59,6 +59,7 @@ static const struct constraint_field CONSTRAINTS[] = {
   {"beneficiaries_es_entity_id_fkey", "es_entity_id", "invalid", "names no record (or a deleted one)"},
   {"beneficiaries_member_id_fkey", "member_id", "invalid", "names no record (or a deleted one)"},
   {"beneficiaries_support_end_after_start", "support_end", "invalid", "must not be before support_start"},
+  {"beneficiaries_partner_fkey", "partner", "invalid", "is not a project partner"},
   {NULL, NULL, NULL, NULL},
 };
 

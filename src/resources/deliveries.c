@@ -32,6 +32,7 @@ static const struct constraint_field CONSTRAINTS[] = {
   {"deliveries_service_id_fkey", "service_id", "invalid", "names no service"},
   {"deliveries_es_entity_id_fkey", "es_entity_id", "invalid", "names no ES entity"},
   {"deliveries_hours_range", "hours", "invalid", "must be more than 0 and at most 24"},
+  {"deliveries_partner_fkey", "partner", "invalid", "is not a project partner"},
   {NULL, NULL, NULL, NULL},
 };
 

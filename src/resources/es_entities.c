@@ -41,6 +41,7 @@ static const struct constraint_field CONSTRAINTS[] = {
   {"es_entities_teryt_gmina_fkey", "teryt_gmina", "invalid", "is not a gmina of the region"},
   {"es_entities_disadvantaged_le_employees", "disadvantaged_employees", "invalid",
    "must not be more than employees"},
+  {"es_entities_partner_fkey", "partner", "invalid", "is not a project partner"},
   {NULL, NULL, NULL, NULL},
 };
 

@@ -16,11 +16,14 @@ static void respond_status(struct ips_request *req, const char *text) {
   respond_copy(req, 200, "application/json", text, strlen(text));
 }
 
-void health_live(struct ips_request *req) { respond_status(req, "{\"status\":\"ok\"}"); }
+void health_live(struct ips_request *req) {
+  if (request_no_query(req)) respond_status(req, "{\"status\":\"ok\"}");
+}
 
 void health_ready(struct ips_request *req) {
   struct db_conn *conn;
   PGresult *res = NULL;
+  if (!request_no_query(req)) return;
   ips_status st = request_db(req, &conn);
   if (st == IPS_OK) st = db_exec(conn, &SCHEMA_VERSION, NULL, &res);
   if (st != IPS_OK) {

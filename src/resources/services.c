@@ -20,6 +20,7 @@ static const char *const SORTS[] = {"name", NULL};
 
 static const struct constraint_field CONSTRAINTS[] = {
   {"services_code", "code", NULL, NULL},
+  {"services_partner_fkey", "partner", "invalid", "is not a project partner"},
   {NULL, NULL, NULL, NULL},
 };
 

@@ -42,7 +42,11 @@ static const struct field FIELDS[] = {
 };
 
 static const char *const SORTS[] = {"username", NULL};
-static const struct constraint_field CONSTRAINTS[] = {{"users_username", "username", NULL, NULL}, {NULL, NULL, NULL, NULL}};
+static const struct constraint_field CONSTRAINTS[] = {
+  {"users_username", "username", NULL, NULL},
+  {"users_partner_fkey", "partner", "invalid", "is not a project partner"},
+  {NULL, NULL, NULL, NULL},
+};
 
 struct resource users_resource = {
   .name = "users",
@@ -56,6 +60,7 @@ struct resource users_resource = {
 
 void users_me(struct ips_request *req) {
   const struct principal *p = &req->principal;
+  if (!request_no_query(req)) return;
   if (!request_may(req, NULL)) return;
   json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:I}", "sub", p->sub, "partner", p->partner, "role", p->role,
                           "iss", p->iss, "exp", (json_int_t)p->exp);

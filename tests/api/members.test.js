@@ -285,3 +285,163 @@ test('partnership-members: notes up to 4000 characters, name up to 300, represen
   const p = expectProblem(await create(body({ notes: 'ą'.repeat(4001), representative: 'r'.repeat(201), name: 'n'.repeat(301) })), 422);
   for (const f of ['notes', 'representative', 'name']) hasError(p, f, 'too_long');
 });
+
+// ---- project partners: the tenants -------------------------------------------
+
+const { execFile } = require('node:child_process');
+const { signIn, strongPassword, uniqueName } = require('./lib/users');
+
+/* A new project partner made by the admin: its member record. */
+const newPartner = (over = {}) => made({ kind: 'project_partner', name: `${ctx.tag} Partner ${ids.tag('')}`, ...over });
+
+/* A user of partner made by the admin through the API, signed in. */
+async function partnerUser(partner, role) {
+  const username = uniqueName('pmt');
+  const password = strongPassword();
+  const res = await api(ctx.server, 'POST', '/v1/users', {
+    headers: admin().headers, body: { username, partner, role, password },
+  });
+  assert.equal(res.status, 201, res.text);
+  const t = await signIn(ctx.server, username, password);
+  return { headers: { Authorization: `Bearer ${t.access_token}` } };
+}
+
+const me = (who) => api(ctx.server, 'GET', '/v1/me', { headers: who.headers });
+
+async function memberByCode(c) {
+  const items = await collect({ code: c });
+  assert.equal(items.length, 1, `one member with code ${c}`);
+  return (await get(items[0].id)).json;
+}
+
+test('partnership-members: a coordinator cannot create a project partner, nor make a member one: 403, before 428 and 422', async () => {
+  const coord = ctx.team.coordinator.byczyna;
+  expectProblem(await create(body({ kind: 'project_partner' }), coord), 403);
+  // 403 comes before the body's validation
+  expectProblem(await create(body({ kind: 'project_partner', name: null, nip: ids.badNip() }), coord), 403);
+  const m = await made({ kind: 'ngo' }, coord);
+  expectProblem(await patch(m.id, { kind: 'project_partner' }, '"1"', coord), 403);
+  expectProblem(await patch(m.id, { kind: 'project_partner', name: null }, '"1"', coord), 403);
+  const noIfMatch = await api(ctx.server, 'PATCH', `${PATH}/${m.id}`, {
+    headers: { ...coord.headers, 'Content-Type': 'application/merge-patch+json' }, body: { kind: 'project_partner' },
+  });
+  expectProblem(noIfMatch, 403);
+  const now = await get(m.id);
+  assert.equal(now.json.kind, 'ngo');
+  assert.equal(now.headers.get('etag'), '"1"');
+  // other kinds stay the coordinator's to choose
+  const changed = await patch(m.id, { kind: 'business' }, '"1"', coord);
+  assert.equal(changed.status, 200, changed.text);
+  // the admin may
+  const byAdmin = await patch(m.id, { kind: 'project_partner' }, '"2"');
+  assert.equal(byAdmin.status, 200, byAdmin.text);
+});
+
+test('partnership-members: a coordinator edits its own partner\'s row but cannot delete it or change its code or kind; its users keep signing in', async () => {
+  const p = await newPartner();
+  const moved = await patch(p.id, { partner: p.code }, '"1"'); // the partner owns its own row
+  assert.equal(moved.status, 200, moved.text);
+  const coord = await partnerUser(p.code, 'coordinator');
+  const edited = await patch(p.id, { name: `${p.name} (edited)`, street: 'ul. Rynek 1', city: 'Byczyna' }, '"2"', coord);
+  assert.equal(edited.status, 200, edited.text);
+  assert.equal(edited.json.street, 'ul. Rynek 1');
+  const lock = [
+    ['kind', { kind: 'ngo' }], ['code', { code: `${p.code}-x` }], ['code cleared', { code: null }],
+    ['kind with a name', { kind: 'other', name: `${p.name} x` }],
+  ];
+  for (const [what, b] of lock) {
+    const res = await patch(p.id, b, '"3"', coord);
+    expectProblem(res, 403);
+    assert.match(res.json.detail, /admin/, what);
+  }
+  expectProblem(await del(p.id, '"3"', coord), 403);
+  const noIfMatch = await api(ctx.server, 'DELETE', `${PATH}/${p.id}`, { headers: coord.headers });
+  expectProblem(noIfMatch, 403);
+  const after = await get(p.id);
+  assert.equal(after.headers.get('etag'), '"3"');
+  assert.equal(after.json.kind, 'project_partner');
+  assert.equal(after.json.code, p.code);
+  assert.equal((await me(coord)).status, 200, 'the partner\'s users are still let in');
+  // the other partner's coordinator may not touch it at all
+  expectProblem(await patch(p.id, { name: 'x' }, '"3"', ctx.team.coordinator.byczyna), 403);
+  // nor the seeded partners' rows
+  const byczyna = await memberByCode('byczyna');
+  const etag = `"${byczyna.version}"`;
+  for (const b of [{ kind: 'ngo' }, { code: 'byczyna-2' }]) expectProblem(await patch(byczyna.id, b, etag, ctx.team.coordinator.byczyna), 403);
+  expectProblem(await del(byczyna.id, etag, ctx.team.coordinator.byczyna), 403);
+  assert.equal((await get(byczyna.id)).headers.get('etag'), etag);
+  assert.equal((await me(ctx.team.admin.byczyna)).status, 200);
+});
+
+test('partnership-members: a project partner with users is not deleted, re-coded or re-kinded, admin included: 409 naming why', async () => {
+  const p = await newPartner();
+  const user = await partnerUser(p.code, 'advisor');
+  const gone = await del(p.id, '"1"');
+  expectProblem(gone, 409);
+  assert.match(gone.json.detail, /the partner still has users/);
+  const recode = expectProblem(await patch(p.id, { code: `${p.code}-2` }, '"1"'), 409);
+  assert.equal(firstErrorField(recode), 'code');
+  assert.match(recode.errors[0].message, /still has users/);
+  const rekind = expectProblem(await patch(p.id, { kind: 'ngo' }, '"1"'), 409);
+  assert.equal(firstErrorField(rekind), 'kind');
+  // 422 comes before 409
+  hasError(expectProblem(await patch(p.id, { code: 'Bad Code' }, '"1"'), 422), 'code');
+  const now = await get(p.id);
+  assert.equal(now.headers.get('etag'), '"1"');
+  assert.equal(now.json.code, p.code);
+  assert.equal((await me(user)).status, 200);
+  // its ordinary fields still change
+  const renamed = await patch(p.id, { name: `${p.name} renamed` }, '"1"');
+  assert.equal(renamed.status, 200, renamed.text);
+});
+
+test('partnership-members: a project partner with records is not deleted nor re-coded (409); once they are gone it is', async () => {
+  const p = await newPartner();
+  const owned = await made({ partner: p.code }); // a member record owned by the new partner
+  const gone = await del(p.id, '"1"');
+  expectProblem(gone, 409);
+  assert.match(gone.json.detail, /the partner still has records/);
+  const recode = expectProblem(await patch(p.id, { code: `${p.code}-2` }, '"1"'), 409);
+  assert.equal(firstErrorField(recode), 'code');
+  assert.match(recode.errors[0].message, /still has records/);
+  assert.equal((await del(owned.id, '"1"')).status, 204);
+  const recoded = await patch(p.id, { code: `${p.code}-2` }, '"1"');
+  assert.equal(recoded.status, 200, recoded.text);
+  assert.equal(recoded.json.code, `${p.code}-2`);
+  assert.equal((await del(p.id, '"2"')).status, 204);
+  // no longer a partner a record may name
+  hasError(expectProblem(await create(body({ partner: `${p.code}-2` })), 422), 'partner', 'invalid');
+  // a member that is not a project partner is deleted as before, records or not
+  const plain = await made({ kind: 'ngo' });
+  assert.equal((await del(plain.id, '"1"')).status, 204);
+});
+
+function psql(sql) {
+  return new Promise((resolve) => {
+    execFile('psql', ['-X', '-Atq', '-v', 'ON_ERROR_STOP=1', '-c', sql, process.env.IPS_TEST_DATABASE_URL],
+      { timeout: 30000 }, (err, stdout, stderr) => resolve({ ok: !err, out: String(stdout), err: String(stderr) }));
+  });
+}
+
+test('partnership-members: the database itself refuses to orphan a tenant (a second wall behind the service)', async () => {
+  for (const sql of [
+    "UPDATE partnership_members SET deleted_at = now() WHERE code = 'byczyna' AND deleted_at IS NULL",
+    "UPDATE partnership_members SET code = 'byczyna-old' WHERE code = 'byczyna' AND deleted_at IS NULL",
+    "UPDATE partnership_members SET kind = 'ngo' WHERE code = 'chorzow' AND deleted_at IS NULL",
+    "DELETE FROM partnership_members WHERE code = 'chorzow'",
+  ]) {
+    const r = await psql(sql);
+    assert.equal(r.ok, false, `${sql}: refused`);
+    assert.match(r.err, /still has (users|records)/, sql);
+  }
+  const bad = await psql(`INSERT INTO users (username, partner, role) VALUES ('${uniqueName('orph')}', 'nowhere', 'auditor')`);
+  assert.equal(bad.ok, false);
+  assert.match(bad.err, /names no project partner/);
+  const rec = await made();
+  const moved = await psql(`UPDATE partnership_members SET partner = 'nowhere' WHERE id = '${rec.id}'`);
+  assert.equal(moved.ok, false);
+  assert.match(moved.err, /names no project partner/);
+  assert.equal((await get(rec.id)).json.partner, 'byczyna');
+  assert.equal((await me(ctx.team.coordinator.chorzow)).status, 200);
+  assert.equal((await memberByCode('byczyna')).kind, 'project_partner');
+});

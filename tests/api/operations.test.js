@@ -54,7 +54,11 @@ test('two migrate runs at once both succeed and apply every migration once, in o
   assert.equal(b.code, 0, b.stderr);
   const version = Number((await run(['version'])).stdout.match(/schema (\d+)/)[1]);
   const rows = await psql(url, 'SELECT string_agg(version::text, \',\' ORDER BY version) FROM schema_migrations');
-  assert.equal(rows, Array.from({ length: version }, (_, i) => String(i + 1)).join(','));
+  // each once, in order, up to the binary's latest (a number may be left unused)
+  const versions = rows.split(',').map(Number);
+  assert.equal(versions[0], 1, rows);
+  assert.equal(versions[versions.length - 1], version, rows);
+  for (let i = 1; i < versions.length; i++) assert.ok(versions[i] > versions[i - 1], rows);
   assert.equal(await psql(url, 'SELECT count(*) FROM gminas'), '71');
   const applied = (a.stderr + b.stderr).match(/migrate: applied 0001_/g) || [];
   assert.equal(applied.length, 1, 'the first migration was applied by exactly one of the two runs');

@@ -413,3 +413,16 @@ test('checks run in the order of DESIGN §2: a bad query parameter is 400 before
   }
   assert.deepEqual(failures, []);
 });
+
+test('PATCH active: null on a service is 422 naming active (must not be null); a patch that changes nothing keeps the ETag', async () => {
+  const s = await made({ kind: 'legal' });
+  const p = await rejected(patch(S.admin, s.id, { active: null }, '"1"'), 'active', 'invalid');
+  assert.match(p.errors.find((e) => e.field === 'active').message, /must not be null/);
+  const same = await patch(S.admin, s.id, { active: s.active, name: s.name }, '"1"');
+  assert.equal(same.status, 200, same.text);
+  assert.equal(same.headers.get('etag'), '"1"');
+  assert.deepEqual(same.json, s);
+  const read = await get(S.admin, s.id);
+  assert.equal(read.headers.get('etag'), '"1"');
+  assert.deepEqual(read.json, s);
+});

@@ -578,3 +578,42 @@ test('a user an admin disabled cannot sign in; enabled again, it can', async () 
   assert.equal((await patch(user.id, { active: true }, { 'If-Match': '"2"' })).status, 200);
   await signIn(server, user.username, password);
 });
+
+test('PATCH active: null is 422 naming active (must not be null); the user stays as it was', async () => {
+  const { user } = await made();
+  const res = await patch(user.id, { active: null }, { 'If-Match': '"1"' });
+  const p = expectProblem(res, 422);
+  const e = errorFor(p, 'active');
+  assert.equal(e.code, 'invalid');
+  assert.match(e.message, /must not be null/);
+  const read = await get(user.id);
+  assert.equal(read.headers.get('etag'), '"1"');
+  assert.deepEqual(read.json, user);
+});
+
+test('a PATCH that changes nothing keeps version and ETag and writes no audit entry; a PATCH with a password always writes', async () => {
+  const { user, password } = await made();
+  for (const b of [{ active: true }, { role: user.role, partner: user.partner, username: user.username }, {}]) {
+    const res = await patch(user.id, b, { 'If-Match': '"1"' });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.headers.get('etag'), '"1"', JSON.stringify(b));
+    assert.deepEqual(res.json, user);
+  }
+  const audit = await api(server, 'GET', `/v1/audit?resource=users&resource_id=${user.id}`, { headers: admin.headers });
+  assert.equal(audit.status, 200, audit.text);
+  assert.deepEqual(audit.json.items.map((e) => e.action), ['create']);
+  // the same password again is still a write (a new hash): never a no-op
+  const again = await patch(user.id, { password }, { 'If-Match': '"1"' });
+  assert.equal(again.status, 200, again.text);
+  assert.equal(again.headers.get('etag'), '"2"');
+  assert.equal(again.json.version, 2);
+  await signIn(server, user.username, password);
+  const audit2 = await api(server, 'GET', `/v1/audit?resource=users&resource_id=${user.id}&action=update`, { headers: admin.headers });
+  assert.equal(audit2.json.items.length, 1);
+  assert.deepEqual(audit2.json.items[0].fields, ['password_hash']);
+});
+
+test('GET /v1/me with an unknown query parameter is 400 naming it', async () => {
+  const res = await api(server, 'GET', '/v1/me?bogus=1', { headers: admin.headers });
+  assert.equal(firstErrorField(expectProblem(res, 400)), 'bogus');
+});

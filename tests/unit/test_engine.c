@@ -54,6 +54,7 @@ static const struct field FIELDS[] = {
   {.name = "count", .type = FIELD_INT, .min = 0, .max = 10},
   {.name = "on", .type = FIELD_BOOL},
   {.name = "day", .type = FIELD_DATE},
+  {.name = "state", .type = FIELD_ENUM, .values = COLOURS, .column_default = "'red'"},
   {.name = "secret", .type = FIELD_STRING, .flags = FIELD_WRITE_ONLY | FIELD_REQUIRED, .min = 3, .max = 9},
 };
 
@@ -94,7 +95,7 @@ static void valid_bodies_have_no_errors(void **state) {
   assert_errors("{\"name\":\"ab\",\"secret\":\"abcd\"}", true, "");
   assert_errors("{\"name\":\"żółć\",\"colour\":\"red\",\"count\":10,\"on\":false,\"day\":\"2024-02-29\",\"secret\":\"abc\"}",
                 true, "");
-  assert_errors("{\"name\":\"ab\"}", false, ""); /* a write-only field need not come back */
+  assert_errors("{\"name\":\"ab\",\"state\":\"red\"}", false, ""); /* a write-only field need not come back */
   assert_errors("{\"name\":\"ab\",\"colour\":null,\"secret\":\"abc\"}", true, "");
 }
 
@@ -109,7 +110,18 @@ static void every_bad_field_is_reported(void **state) {
   assert_errors("{\"name\":\"ab\",\"count\":1.5,\"secret\":\"abc\"}", true, "count:invalid ");
   assert_errors("{\"name\":\"ab\",\"secret\":\"abc\",\"id\":\"x\",\"version\":2,\"extra\":1}", true,
                 "id:read_only version:read_only extra:unknown_field ");
-  assert_errors("{\"name\":null}", false, "name:required ");
+  assert_errors("{\"name\":null,\"state\":\"red\"}", false, "name:required ");
+}
+
+/* A field with a column default takes it when a create leaves it out, but
+ * an update (a merge patch's null removes the member) may not clear it. */
+static void defaulted_field_is_not_null_on_update(void **state) {
+  (void)state;
+  assert_errors("{\"name\":\"ab\",\"secret\":\"abc\"}", true, "");
+  assert_errors("{\"name\":\"ab\",\"state\":null,\"secret\":\"abc\"}", true, "");
+  assert_errors("{\"name\":\"ab\",\"state\":\"green\"}", false, "");
+  assert_errors("{\"name\":\"ab\"}", false, "state:invalid ");
+  assert_errors("{\"name\":\"ab\",\"state\":null}", false, "state:invalid ");
 }
 
 int main(void) {
@@ -117,6 +129,7 @@ int main(void) {
     cmocka_unit_test(merge_patch_rfc7396_examples),
     cmocka_unit_test(valid_bodies_have_no_errors),
     cmocka_unit_test(every_bad_field_is_reported),
+    cmocka_unit_test(defaulted_field_is_not_null_on_update),
   };
   return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }

@@ -491,6 +491,14 @@ static void only_admin_may_set_the_owner(void **state) {
     assert_int_equal(policy_may_set_owner((policy_role)r), r == ADMIN);
 }
 
+static void only_admin_may_manage_project_partners(void **state) {
+  (void)state;
+  for (int r = 0; r < ROLE_COUNT; r++)
+    assert_int_equal(policy_may_manage_partners((policy_role)r), r == ADMIN);
+  assert_false(policy_may_manage_partners(ROLE_COUNT));
+  assert_false(policy_may_manage_partners((policy_role)-1));
+}
+
 /* ---- role names --------------------------------------------------------- */
 
 static void every_role_name_parses_to_its_role(void **state) {
@@ -581,6 +589,7 @@ int main(void) {
     cmocka_unit_test(admin_and_auditor_see_every_partners_pii),
     cmocka_unit_test(filtering_by_pii_is_for_roles_that_see_some_pii),
     cmocka_unit_test(only_admin_may_set_the_owner),
+    cmocka_unit_test(only_admin_may_manage_project_partners),
     cmocka_unit_test(every_role_name_parses_to_its_role),
     cmocka_unit_test(role_name_round_trips_for_every_role),
     cmocka_unit_test(unknown_role_names_are_refused_and_leave_out_alone),

@@ -133,9 +133,11 @@ function defineEngineTests(cfg) {
     const order = ['c', 'a', 'e', 'b', 'd'];
     const recs = [];
     for (const n of order) recs.push(await made({ name: `${q} ${n}` }));
-    // touch the first one created so that it is the last updated
-    const p = await patch(recs[0].id, { name: `${q} c` }, '"1"');
+    // touch the first one created so that it is the last updated (a change:
+    // a patch that changes nothing writes nothing)
+    const p = await patch(recs[0].id, { [cfg.freeText]: 'touched' }, '"1"');
     assert.equal(p.status, 200, p.text);
+    assert.equal(p.headers.get('etag'), '"2"');
     const names = async (sort) => (await collect({ q, sort, limit: '2' })).items.map((x) => x.name.slice(-1)).join('');
     assert.equal(await names('name'), 'abcde');
     assert.equal(await names('-name'), 'edcba');
@@ -362,7 +364,7 @@ function defineEngineTests(cfg) {
     assert.notEqual(up.updated_at, rec.updated_at);
     for (const f of cfg.fields) if (f !== f1 && f !== f2) assert.deepEqual(up[f], rec[f], `${f} unchanged`);
     assert.deepEqual((await get(rec.id)).json, up);
-    // application/json is a merge patch too; an empty patch changes nothing but is a write
+    // application/json is a merge patch too
     const json = await api(ctx.server, 'PATCH', `${path}/${rec.id}`, {
       headers: { ...admin().headers, 'If-Match': '"2"' }, body: { [f1]: v1 },
     });
@@ -390,6 +392,67 @@ function defineEngineTests(cfg) {
     assert.deepEqual(now.json, rec);
     assert.equal(now.headers.get('etag'), '"1"');
   });
+
+  /* The change-feed entries of record id, reading the whole feed (bounded). */
+  async function feedOf(id) {
+    const mine = [];
+    let after = 0;
+    for (let page = 0; page < 500; page++) {
+      const res = await api(ctx.server, 'GET', `/v1/changes?after=${after}&limit=1000`, { headers: admin().headers });
+      assert.equal(res.status, 200, res.text);
+      if (res.json.items.length === 0) return mine;
+      mine.push(...res.json.items.filter((c) => c.id === id));
+      after = res.json.next;
+    }
+    throw new Error('too many change-feed pages');
+  }
+
+  test(`${label}: a PATCH that changes nothing keeps version and ETag: 200 with the record as it was, no audit or change-feed entry`, async () => {
+    const rec = await made();
+    const same = Object.fromEntries(cfg.fields.map((f) => [f, rec[f]]));
+    for (const b of [same, { ...same, partner: rec.partner }, {}, { name: rec.name }]) {
+      const res = await patch(rec.id, b, '"1"');
+      assert.equal(res.status, 200, res.text);
+      assert.equal(res.headers.get('etag'), '"1"', `${JSON.stringify(b).slice(0, 80)}: the same ETag`);
+      assert.deepEqual(res.json, rec);
+    }
+    // a stale If-Match is still 412, a changed-nothing patch or not
+    const stale = await patch(rec.id, { name: rec.name }, '"2"');
+    expectProblem(stale, 412);
+    assert.equal(stale.headers.get('etag'), '"1"');
+    const now = await get(rec.id);
+    assert.equal(now.headers.get('etag'), '"1"');
+    assert.deepEqual(now.json, rec, 'updated_at unchanged too');
+    const audit = await api(ctx.server, 'GET', `/v1/audit?resource_id=${rec.id}`, { headers: admin().headers });
+    assert.equal(audit.status, 200, audit.text);
+    assert.deepEqual(audit.json.items.map((e) => e.action), ['create']);
+    assert.deepEqual((await feedOf(rec.id)).map((c) => c.version), [1]);
+    // a real change afterwards is version 2: no version was spent
+    const changed = await patch(rec.id, { name: `${rec.name} 2` }, '"1"');
+    assert.equal(changed.status, 200, changed.text);
+    assert.equal(changed.headers.get('etag'), '"2"');
+    assert.deepEqual((await feedOf(rec.id)).map((c) => c.version), [1, 2]);
+  });
+
+  if (cfg.defaults) {
+    test(`${label}: PATCH null on a field with a default (${Object.keys(cfg.defaults).join(', ')}) is 422 naming it; nothing is written`, async () => {
+      const rec = await made();
+      for (const f of Object.keys(cfg.defaults)) {
+        const p = expectProblem(await patch(rec.id, { [f]: null }, '"1"'), 422);
+        const e = hasError(p, f, 'invalid');
+        assert.match(e.message, /must not be null/);
+      }
+      const all = expectProblem(await patch(rec.id, Object.fromEntries(Object.keys(cfg.defaults).map((f) => [f, null])), '"1"'), 422);
+      for (const f of Object.keys(cfg.defaults)) hasError(all, f, 'invalid');
+      const now = await get(rec.id);
+      assert.equal(now.headers.get('etag'), '"1"');
+      assert.deepEqual(now.json, rec);
+      // on create, null or absent takes the default
+      const made2 = await create(cfg.body(Object.fromEntries(Object.keys(cfg.defaults).map((f) => [f, null]))));
+      assert.equal(made2.status, 201, made2.text);
+      for (const [f, v] of Object.entries(cfg.defaults)) assert.deepEqual(made2.json[f], v, f);
+    });
+  }
 
   test(`${label}: PATCH without If-Match is 428; a stale If-Match is 412 carrying the current ETag`, async () => {
     const rec = await made();
@@ -457,11 +520,12 @@ function defineEngineTests(cfg) {
       const pp = await patch(other.id, { [field]: value }, '"1"');
       assert.equal(firstErrorField(expectProblem(pp, 409)), field);
       assert.equal((await get(other.id)).headers.get('etag'), '"1"', 'the failed patch wrote nothing');
-      // PATCHing a record with its own value is no conflict
+      // PATCHing a record with its own value is no conflict (and no change)
       const same = await patch(first.id, { [field]: value }, '"1"');
       assert.equal(same.status, 200, same.text);
+      assert.equal(same.headers.get('etag'), '"1"');
       // deleted: the value is free
-      assert.equal((await del(first.id, '"2"')).status, 204);
+      assert.equal((await del(first.id, '"1"')).status, 204);
       const reuse = await create(cfg.body({ [field]: value }));
       assert.equal(reuse.status, 201, reuse.text);
       assert.equal(reuse.json[field], value);
