@@ -39,3 +39,19 @@ void log_stop(void) { y_close_logs(); }
 
 /* yder levels grow with verbosity: ERROR 0x000F < WARNING 0x00F0 < INFO < DEBUG. */
 bool log_enabled(unsigned long level) { return level <= current_level; }
+
+bool log_limited_allow(struct log_limiter *l, unsigned long *held_back) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  pthread_mutex_lock(&l->mu);
+  bool allow = l->last == 0 || now.tv_sec - l->last >= (time_t)l->window_s;
+  if (allow) {
+    *held_back = l->held_back;
+    l->held_back = 0;
+    l->last = now.tv_sec > 0 ? now.tv_sec : 1;
+  } else {
+    l->held_back++;
+  }
+  pthread_mutex_unlock(&l->mu);
+  return allow;
+}

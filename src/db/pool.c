@@ -3,6 +3,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -10,16 +11,27 @@
 #include <time.h>
 #include <yder.h>
 
-#define DB_MAX_PREPARED 128
-
 struct db_conn {
   struct db_pool *pool;
   PGconn *pg;
   bool busy;
-  /* statements prepared on this connection, by identity */
-  const struct db_statement *prepared[DB_MAX_PREPARED];
-  unsigned nprepared;
+  /* statements prepared on this connection, by identity; grows as new
+   * statements are used, so no fixed bound can be outgrown */
+  const struct db_statement **prepared;
+  size_t nprepared, prepared_cap;
 };
+
+/*
+ * What the pool knows of the database. After a failed connect it is "down":
+ * requests that need a new connection answer IPS_UNAVAILABLE at once, and
+ * only one of them at a time (the prober) tries again, no sooner than
+ * next_probe_ms; the wait doubles from PROBE_MIN_MS to PROBE_MAX_MS with
+ * jitter. A connect storm against a stopped database would otherwise keep
+ * it from starting again (a client's ephemeral port can even land on the
+ * database's own port and hold it) and flood the log.
+ */
+#define PROBE_MIN_MS 50
+#define PROBE_MAX_MS 1000
 
 struct db_pool {
   struct db_pool_options opt;
@@ -28,7 +40,47 @@ struct db_pool {
   pthread_cond_t freed;
   atomic_uint in_use;
   atomic_ulong checkout_timeouts;
+  atomic_bool down;
+  atomic_bool probing;              /* a prober is connecting now */
+  atomic_llong next_probe_ms;       /* monotonic ms */
+  atomic_uint backoff_ms;
+  atomic_ulong connect_attempts;
+  atomic_ulong connect_failures;
 };
+
+static long long monotonic_ms(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* True when this thread may try to connect now: always while the database
+ * is up; while it is down, only as the one prober once its time has come. */
+static bool connect_allowed(struct db_pool *pool) {
+  if (!atomic_load(&pool->down)) return true;
+  if (monotonic_ms() < atomic_load(&pool->next_probe_ms)) return false;
+  bool expected = false;
+  return atomic_compare_exchange_strong(&pool->probing, &expected, true);
+}
+
+/* Records a connect's outcome in the known state. */
+static void connect_outcome(struct db_pool *pool, bool ok) {
+  if (ok) {
+    if (atomic_exchange(&pool->down, false))
+      y_log_message(Y_LOG_LEVEL_INFO, "db: the database is reachable again");
+    atomic_store(&pool->backoff_ms, PROBE_MIN_MS);
+  } else {
+    atomic_fetch_add(&pool->connect_failures, 1);
+    unsigned backoff = atomic_load(&pool->backoff_ms);
+    unsigned next = backoff * 2 > PROBE_MAX_MS ? PROBE_MAX_MS : backoff * 2;
+    atomic_store(&pool->backoff_ms, next);
+    /* jitter: between half and the whole of the wait, so instances spread */
+    unsigned wait = backoff / 2 + (unsigned)(random() % (backoff / 2 + 1));
+    atomic_store(&pool->next_probe_ms, monotonic_ms() + wait);
+    atomic_store(&pool->down, true);
+  }
+  atomic_store(&pool->probing, false);
+}
 
 struct db_pool *db_pool_create(const struct db_pool_options *opt) {
   struct db_pool *pool = calloc(1, sizeof *pool);
@@ -40,6 +92,7 @@ struct db_pool *db_pool_create(const struct db_pool_options *opt) {
     return NULL;
   }
   for (unsigned i = 0; i < opt->size; i++) pool->conns[i].pool = pool;
+  atomic_init(&pool->backoff_ms, PROBE_MIN_MS);
   pthread_mutex_init(&pool->mu, NULL);
   pthread_condattr_t attr;
   pthread_condattr_init(&attr);
@@ -51,8 +104,10 @@ struct db_pool *db_pool_create(const struct db_pool_options *opt) {
 
 void db_pool_destroy(struct db_pool *pool) {
   if (pool == NULL) return;
-  for (unsigned i = 0; i < pool->opt.size; i++)
+  for (unsigned i = 0; i < pool->opt.size; i++) {
     if (pool->conns[i].pg) PQfinish(pool->conns[i].pg);
+    free(pool->conns[i].prepared);
+  }
   pthread_mutex_destroy(&pool->mu);
   pthread_cond_destroy(&pool->freed);
   free(pool->conns);
@@ -65,16 +120,34 @@ static void conn_drop(struct db_conn *c) {
   c->nprepared = 0;
 }
 
-/* Connects c->pg; the URI's own settings win over our defaults. */
+/* Logs a failed connect, at most one line every 10 s with a count. */
+static void log_connect_failure(PGconn *pg) {
+  static struct log_limiter limit = LOG_LIMITER(10);
+  unsigned long held_back;
+  if (!log_limited_allow(&limit, &held_back)) return;
+  char why[256];
+  snprintf(why, sizeof why, "%s", pg ? PQerrorMessage(pg) : "out of memory");
+  why[strcspn(why, "\n")] = '\0';
+  if (held_back) y_log_message(Y_LOG_LEVEL_ERROR, "db: cannot connect: %s (and %lu more in the last 10 s)", why, held_back);
+  else y_log_message(Y_LOG_LEVEL_ERROR, "db: cannot connect: %s", why);
+}
+
+/*
+ * Connects c->pg; the URI's own settings win over our defaults. While the
+ * database is known to be down, answers IPS_UNAVAILABLE at once unless this
+ * call is the one probe allowed (connect_allowed).
+ */
 static ips_status conn_connect(struct db_conn *c) {
   static const char *const keys[] = {"connect_timeout", "application_name", "dbname", NULL};
   const char *values[] = {"3", "ips-api", c->pool->opt.conninfo, NULL};
   conn_drop(c);
+  if (!connect_allowed(c->pool)) return IPS_UNAVAILABLE;
+  atomic_fetch_add(&c->pool->connect_attempts, 1);
   c->pg = PQconnectdbParams(keys, values, 1);
   if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
-    y_log_message(Y_LOG_LEVEL_ERROR, "db: cannot connect: %s",
-                  c->pg ? PQerrorMessage(c->pg) : "out of memory");
+    log_connect_failure(c->pg);
     conn_drop(c);
+    connect_outcome(c->pool, false);
     return IPS_UNAVAILABLE;
   }
   /* Timestamps leave PostgreSQL as RFC 3339 in UTC (2026-01-31T12:00:00+00:00)
@@ -85,8 +158,10 @@ static ips_status conn_connect(struct db_conn *c) {
   if (!ok) {
     y_log_message(Y_LOG_LEVEL_ERROR, "db: cannot set the time zone: %s", PQerrorMessage(c->pg));
     conn_drop(c);
+    connect_outcome(c->pool, false);
     return IPS_UNAVAILABLE;
   }
+  connect_outcome(c->pool, true);
   return IPS_OK;
 }
 
@@ -125,8 +200,11 @@ ips_status db_checkout(struct db_pool *pool, struct db_conn **out) {
   struct db_conn *c = take_slot(pool);
   if (c == NULL) {
     atomic_fetch_add_explicit(&pool->checkout_timeouts, 1, memory_order_relaxed);
-    y_log_message(Y_LOG_LEVEL_WARNING, "db: no connection free within %u ms",
-                  pool->opt.checkout_timeout_ms);
+    static struct log_limiter limit = LOG_LIMITER(10);
+    unsigned long held_back;
+    if (log_limited_allow(&limit, &held_back))
+      y_log_message(Y_LOG_LEVEL_WARNING, "db: no connection free within %u ms (and %lu more in the last 10 s)",
+                    pool->opt.checkout_timeout_ms, held_back);
     return IPS_UNAVAILABLE;
   }
   atomic_fetch_add_explicit(&pool->in_use, 1, memory_order_relaxed);
@@ -160,21 +238,38 @@ PGconn *db_pgconn(struct db_conn *conn) { return conn->pg; }
 ips_status db_reconnect(struct db_conn *conn) { return conn_connect(conn); }
 
 static bool is_prepared(const struct db_conn *c, const struct db_statement *stmt) {
-  for (unsigned i = 0; i < c->nprepared; i++)
+  for (size_t i = 0; i < c->nprepared; i++)
     if (c->prepared[i] == stmt) return true;
   return false;
+}
+
+/* Records stmt as prepared on c; false when memory ran out (then the
+ * statement is prepared again on its next use, which the duplicate answer
+ * below makes harmless). */
+static bool remember_prepared(struct db_conn *c, const struct db_statement *stmt) {
+  if (c->nprepared == c->prepared_cap) {
+    size_t cap = c->prepared_cap ? c->prepared_cap * 2 : 64;
+    const struct db_statement **grown = realloc(c->prepared, cap * sizeof *grown);
+    if (grown == NULL) return false;
+    c->prepared = grown;
+    c->prepared_cap = cap;
+  }
+  c->prepared[c->nprepared++] = stmt;
+  return true;
 }
 
 static ips_status ensure_prepared(struct db_conn *c, const struct db_statement *stmt) {
   if (is_prepared(c, stmt)) return IPS_OK;
   PGresult *res = PQprepare(c->pg, stmt->name, stmt->sql, stmt->nparams, NULL);
+  const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
   ips_status st = IPS_OK;
-  if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+  /* 42P05: prepared on this connection already (its record was lost) */
+  bool prepared = PQresultStatus(res) == PGRES_COMMAND_OK || (state && strcmp(state, "42P05") == 0);
+  if (!prepared) {
     st = PQstatus(c->pg) == CONNECTION_OK ? IPS_ERROR : IPS_UNAVAILABLE;
-    y_log_message(Y_LOG_LEVEL_ERROR, "db: cannot prepare %s: %s", stmt->name,
-                  PQerrorMessage(c->pg));
-  } else if (c->nprepared < DB_MAX_PREPARED) {
-    c->prepared[c->nprepared++] = stmt;
+    y_log_message(Y_LOG_LEVEL_ERROR, "db: cannot prepare %s: SQLSTATE %s", stmt->name, state ? state : "?");
+  } else if (!remember_prepared(c, stmt)) {
+    y_log_message(Y_LOG_LEVEL_WARNING, "db: out of memory recording prepared statement %s", stmt->name);
   }
   PQclear(res);
   return st;
@@ -250,6 +345,19 @@ unsigned db_pool_in_use(const struct db_pool *pool) {
 
 unsigned long db_pool_checkout_timeouts(const struct db_pool *pool) {
   return atomic_load_explicit(&pool->checkout_timeouts, memory_order_relaxed);
+}
+
+bool db_pool_up(const struct db_pool *pool) { return !atomic_load(&pool->down); }
+
+unsigned long db_pool_connect_attempts(const struct db_pool *pool) {
+  return atomic_load(&pool->connect_attempts);
+}
+
+size_t db_pool_prepared_max(const struct db_pool *pool) {
+  size_t most = 0;
+  for (unsigned i = 0; i < pool->opt.size; i++)
+    if (pool->conns[i].nprepared > most) most = pool->conns[i].nprepared;
+  return most;
 }
 
 ips_status db_exec_pipeline(struct db_conn *c, const struct db_statement *const *stmts,

@@ -11,6 +11,7 @@
 
 #include <libpq-fe.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "ips.h"
 
@@ -78,5 +79,11 @@ ips_status db_exec_pipeline(struct db_conn *conn, const struct db_statement *con
 unsigned db_pool_size(const struct db_pool *pool);
 unsigned db_pool_in_use(const struct db_pool *pool);
 unsigned long db_pool_checkout_timeouts(const struct db_pool *pool);
+/* False while the database is known to be unreachable (a connect failed and
+ * none has succeeded since). */
+bool db_pool_up(const struct db_pool *pool);
+unsigned long db_pool_connect_attempts(const struct db_pool *pool);
+/* The most statements prepared on one connection (a racy read, for metrics). */
+size_t db_pool_prepared_max(const struct db_pool *pool);
 
 #endif

@@ -119,9 +119,16 @@ char *metrics_render(const struct app *app) {
                     "# TYPE ips_db_pool_in_use gauge\nips_db_pool_in_use %u\n"
                     "# HELP ips_db_pool_checkout_timeouts_total Checkouts that timed out.\n"
                     "# TYPE ips_db_pool_checkout_timeouts_total counter\n"
-                    "ips_db_pool_checkout_timeouts_total %lu\n",
+                    "ips_db_pool_checkout_timeouts_total %lu\n"
+                    "# HELP ips_db_up Whether the database was reachable at the last connect (1) or not (0).\n"
+                    "# TYPE ips_db_up gauge\nips_db_up %d\n"
+                    "# HELP ips_db_connect_attempts_total Connections the pool tried to open.\n"
+                    "# TYPE ips_db_connect_attempts_total counter\nips_db_connect_attempts_total %lu\n"
+                    "# HELP ips_db_prepared_statements Most statements prepared on one connection.\n"
+                    "# TYPE ips_db_prepared_statements gauge\nips_db_prepared_statements %zu\n",
                 db_pool_size(app->pool), db_pool_in_use(app->pool),
-                db_pool_checkout_timeouts(app->pool));
+                db_pool_checkout_timeouts(app->pool), db_pool_up(app->pool) ? 1 : 0,
+                db_pool_connect_attempts(app->pool), db_pool_prepared_max(app->pool));
   return strbuf_steal(&b);
 }
 
