@@ -137,11 +137,12 @@ static int dispatch(const struct _u_request *u, struct _u_response *resp, void *
   struct route_match m;
   long route = router_match(app->routes, app->nroutes, u->http_verb, u->url_path, &req, &m);
   req.route = m.route;
+  if (m.path_route >= 0) req.route_pattern = app->routes[m.path_route].pattern;
   handle(&req, &m);
   if (resp->status == 0) problem_send(&req, 500, "the handler gave no answer");
 
   double seconds = seconds_since(&start);
-  metrics_observe(app->metrics, route, resp->status, seconds);
+  metrics_observe(app->metrics, route, m.path_route, resp->status, seconds);
   access_log_write(&req, resp->status, seconds * 1000.0);
   release_request(&req);
   metrics_in_flight_add(app->metrics, -1);

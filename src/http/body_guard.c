@@ -63,7 +63,7 @@ static enum MHD_Result reject(struct MHD_Connection *c) {
   MHD_add_response_header(r, "Connection", "close");
   enum MHD_Result ret = MHD_queue_response(c, 413, r);
   MHD_destroy_response(r);
-  if (guard.metrics) metrics_observe(guard.metrics, -1, 413, 0);
+  if (guard.metrics) metrics_observe(guard.metrics, -1, -1, 413, 0);
   if (log_enabled(Y_LOG_LEVEL_INFO))
     y_log_message(Y_LOG_LEVEL_INFO, "access - body-too-large 413 0.00ms id=%s", id);
   return ret;

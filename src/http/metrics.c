@@ -23,22 +23,26 @@ struct route_metrics {
   atomic_ulong sum_us;
 };
 
+/* Slots: one per route; then, per route, the other methods asked of its
+ * path (OPTIONS, or a method it does not allow: 405), counted under the
+ * path's first route; last, the paths no route has ("unmatched"). */
 struct metrics {
   size_t nroutes;
   atomic_long in_flight;
-  struct route_metrics routes[]; /* nroutes + 1: the last is "unmatched" */
+  struct route_metrics routes[]; /* 2 * nroutes + 1 */
 };
 
 struct metrics *metrics_create(size_t nroutes) {
-  struct metrics *m = calloc(1, sizeof *m + (nroutes + 1) * sizeof(struct route_metrics));
+  struct metrics *m = calloc(1, sizeof *m + (2 * nroutes + 1) * sizeof(struct route_metrics));
   if (m) m->nroutes = nroutes;
   return m;
 }
 
 void metrics_destroy(struct metrics *m) { free(m); }
 
-void metrics_observe(struct metrics *m, long route, long status, double seconds) {
-  struct route_metrics *r = &m->routes[route < 0 ? m->nroutes : (size_t)route];
+void metrics_observe(struct metrics *m, long route, long path_route, long status, double seconds) {
+  size_t slot = route >= 0 ? (size_t)route : path_route >= 0 ? m->nroutes + (size_t)path_route : 2 * m->nroutes;
+  struct route_metrics *r = &m->routes[slot];
   size_t s = 0;
   while (s < NSTATUS && STATUSES[s] != status) s++;
   atomic_fetch_add_explicit(&r->by_status[s], 1, memory_order_relaxed);
@@ -92,22 +96,29 @@ static void render_histogram(struct strbuf *b, const struct route_metrics *r, co
                 method, route, count);
 }
 
+/* The method and route labels of slot i (borrowed, static). */
+static void slot_labels(const struct app *app, size_t i, const char **method, const char **route) {
+  size_t n = app->metrics->nroutes;
+  *method = i < n ? app->routes[i].method : i < 2 * n ? "other" : "any";
+  *route = i < n ? app->routes[i].pattern : i < 2 * n ? app->routes[i - n].pattern : "unmatched";
+}
+
 char *metrics_render(const struct app *app) {
   const struct metrics *m = app->metrics;
   struct strbuf b;
   strbuf_init(&b);
   strbuf_puts(&b, "# HELP ips_http_requests_total HTTP requests answered, by route and status.\n"
                   "# TYPE ips_http_requests_total counter\n");
-  for (size_t i = 0; i <= m->nroutes; i++) {
-    const char *method = i < m->nroutes ? app->routes[i].method : "any";
-    const char *route = i < m->nroutes ? app->routes[i].pattern : "unmatched";
+  for (size_t i = 0; i <= 2 * m->nroutes; i++) {
+    const char *method, *route;
+    slot_labels(app, i, &method, &route);
     render_route(&b, &m->routes[i], method, route);
   }
   strbuf_puts(&b, "# HELP ips_http_request_duration_seconds Time to answer a request.\n"
                   "# TYPE ips_http_request_duration_seconds histogram\n");
-  for (size_t i = 0; i <= m->nroutes; i++) {
-    const char *method = i < m->nroutes ? app->routes[i].method : "any";
-    const char *route = i < m->nroutes ? app->routes[i].pattern : "unmatched";
+  for (size_t i = 0; i <= 2 * m->nroutes; i++) {
+    const char *method, *route;
+    slot_labels(app, i, &method, &route);
     render_histogram(&b, &m->routes[i], method, route);
   }
   strbuf_printf(&b, "# HELP ips_http_in_flight Requests being answered now.\n"

@@ -13,8 +13,10 @@
 struct metrics *metrics_create(size_t nroutes);
 void metrics_destroy(struct metrics *m);
 
-/* Records one request; route is the index in the route table or -1. */
-void metrics_observe(struct metrics *m, long route, long status, double seconds);
+/* Counts one answer: route is the matched route's index; when no route
+ * matched (-1), path_route is the index of the first route of the same path
+ * (OPTIONS, 405), counted apart with method "other"; both -1: "unmatched". */
+void metrics_observe(struct metrics *m, long route, long path_route, long status, double seconds);
 void metrics_in_flight_add(struct metrics *m, int delta);
 long metrics_in_flight(const struct metrics *m);
 

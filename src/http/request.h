@@ -37,6 +37,7 @@ struct ips_request {
   struct _u_response *resp;          /* borrowed from ulfius */
   const struct app *app;             /* borrowed */
   const struct route *route;         /* NULL when no route matched */
+  const char *route_pattern;         /* the matched path's pattern (static), also for OPTIONS and 405; else NULL */
   char request_id[REQUEST_ID_MAX + 1];
   const char *param_names[ROUTE_MAX_PARAMS];  /* into the static pattern, not NUL-ended */
   size_t param_name_lens[ROUTE_MAX_PARAMS];

@@ -50,11 +50,13 @@ long router_match(const struct route *routes, size_t n, const char *method, cons
   long found = -1;
   const char *want = strcmp(method, "HEAD") == 0 ? "GET" : method;
   memset(m, 0, sizeof *m);
+  m->path_route = -1;
   for (size_t i = 0; i < n; i++) {
     size_t cnt;
     const char *nm[ROUTE_MAX_PARAMS], *vl[ROUTE_MAX_PARAMS];
     size_t nl[ROUTE_MAX_PARAMS], vll[ROUTE_MAX_PARAMS];
     if (!pattern_matches(routes[i].pattern, path, nm, nl, vl, vll, &cnt)) continue;
+    if (!m->path_known) m->path_route = (long)i;
     m->path_known = true;
     allow_add(m->allow, sizeof m->allow, routes[i].method);
     if (strcmp(routes[i].method, "GET") == 0) allow_add(m->allow, sizeof m->allow, "HEAD");

@@ -13,6 +13,7 @@
 struct route_match {
   const struct route *route;    /* NULL when the method did not match */
   bool path_known;              /* some route has this path */
+  long path_route;              /* the first such route's index, or -1 */
   char allow[96];               /* methods for the path, for Allow */
 };
 

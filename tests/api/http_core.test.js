@@ -352,3 +352,27 @@ test('the database going down gives /readyz and the API 503 with Retry-After, an
     }
   }
 });
+
+test('OPTIONS and 405 on a known path are counted and logged under its route pattern, not as unmatched', async () => {
+  const unmatched = (text) => [...text.matchAll(/^ips_http_requests_total\{method="any",route="unmatched",status="[^"]+"\} (\d+)$/gm)]
+    .reduce((sum, m) => sum + Number(m[1]), 0);
+  const counted = (text, status) => {
+    const m = text.match(new RegExp(`^ips_http_requests_total\\{method="other",route="/v1/gminas/\\{teryt\\}",status="${status}"\\} (\\d+)$`, 'm'));
+    return m ? Number(m[1]) : 0;
+  };
+  const before = (await api(server, 'GET', '/metrics')).text;
+  const logStart = server.stderr().length;
+  const pre = await api(server, 'OPTIONS', '/v1/gminas/1604013', { headers: { Origin: ORIGIN, 'Access-Control-Request-Method': 'PATCH' } });
+  assert.equal(pre.status, 204);
+  const wrong = await api(server, 'DELETE', '/v1/gminas/1604013');
+  expectProblem(wrong, 405);
+  const after = (await api(server, 'GET', '/metrics')).text;
+  assert.equal(counted(after, 204) - counted(before, 204), 1, 'the OPTIONS under the route');
+  assert.equal(counted(after, 405) - counted(before, 405), 1, 'the 405 under the route');
+  assert.equal(unmatched(after), unmatched(before), 'nothing more counted as unmatched');
+  await until(async () => {
+    const log = server.stderr().slice(logStart);
+    return { ok: /access DELETE \/v1\/gminas\/\{teryt\} 405/.test(log), describe: log };
+  }, { timeoutMs: 2000, what: 'the access line of the 405 names the route' });
+  assert.doesNotMatch(server.stderr().slice(logStart), /access (OPTIONS|DELETE) unmatched/);
+});
