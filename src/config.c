@@ -203,6 +203,14 @@ ips_status config_load(struct ips_config *cfg, bool need_database, char *err, si
     return IPS_INVALID;
   }
   cfg->thread_per_connection = strcmp(mode, "thread-per-connection") == 0;
+  /* long polls of the change feed may hold half of a pool's workers, no more */
+  unsigned long polls_default = cfg->thread_per_connection ? 256 : (cfg->threads / 2 ? cfg->threads / 2 : 1);
+  if (!load_uint("IPS_LONG_POLL_MAX", polls_default, 1, 4096, &n, err, errlen)) return IPS_INVALID;
+  if (!cfg->thread_per_connection && n >= cfg->threads) {
+    snprintf(err, errlen, "IPS_LONG_POLL_MAX must be below IPS_THREADS (%u) in pool mode, got %lu", cfg->threads, n);
+    return IPS_INVALID;
+  }
+  cfg->long_poll_max = (unsigned)n;
 
   const char *cache = env_or("IPS_AUTH_CACHE", "on");
   if (config_parse_bool(cache, &cfg->auth_cache) != IPS_OK) {

@@ -84,7 +84,16 @@ void changes_list(struct ips_request *req) {
   if (!read_params(req, &after, &limit, &wait) || !request_may(req, NULL)) return;
   ips_status st = fetch(req, after, limit, &res);
   struct notifier *n = req->app->notifier;
-  if (st == IPS_OK && PQntuples(res) == 0 && wait > 0 && n && notifier_enter(n)) {
+  bool waiting = st == IPS_OK && PQntuples(res) == 0 && wait > 0 && n;
+  bool entered = waiting && notifier_enter(n);
+  if (waiting && !entered && !notifier_closing(n)) {
+    /* as many long polls wait as may (IPS_LONG_POLL_MAX): an empty page now
+     * would only make the client ask again at once */
+    PQclear(res);
+    problem_send(req, 503, "too many long polls are waiting; retry after Retry-After seconds");
+    return;
+  }
+  if (entered) {
     double deadline = now_s() + (double)wait;
     while (st == IPS_OK && PQntuples(res) == 0 && !notifier_closing(n)) {
       double left = deadline - now_s();

@@ -565,3 +565,28 @@ test('audit and changes: hostile query parameters are 400 or a plain 200, never 
   assert.deepEqual(sql.json.items, []);
   assert.equal((await audit({ limit: '1' })).status, 200, 'the table is still there');
 });
+
+test('changes: long polls beyond IPS_LONG_POLL_MAX get 503 with Retry-After at once, not an empty page that makes clients spin', async () => {
+  const capped = await startServer({ env: { IPS_LONG_POLL_MAX: '2' } });
+  try {
+    const who = admin();
+    const far = (await feedHead()) + 1000000;
+    const poll = () => api(capped, 'GET', `/v1/changes?after=${far}&wait=3`, { headers: who.headers, timeoutMs: 15000 });
+    const waiting = [poll(), poll()];
+    await new Promise((r) => setTimeout(r, 500));
+    const t0 = Date.now();
+    const third = await poll();
+    expectProblem(third, 503);
+    assert.match(third.headers.get('retry-after') || '', /^[0-9]+$/);
+    assert.ok(Date.now() - t0 < 1000, `the answer beyond the cap comes at once: ${Date.now() - t0} ms`);
+    for (const res of await Promise.all(waiting)) {
+      assert.equal(res.status, 200, 'the two within the cap waited and answered an empty page');
+      assert.deepEqual(res.json.items, []);
+    }
+    // with the slots free again, a poll waits as before
+    const after = await api(capped, 'GET', `/v1/changes?after=${far}&wait=1`, { headers: who.headers });
+    assert.equal(after.status, 200);
+  } finally {
+    await capped.stop();
+  }
+});
