@@ -187,6 +187,10 @@ ips_status config_load(struct ips_config *cfg, bool need_database, char *err, si
   cfg->max_body_bytes = n;
   if (!load_uint("IPS_HTTP_TIMEOUT_S", 30, 1, 3600, &n, err, errlen)) return IPS_INVALID;
   cfg->http_timeout_s = (unsigned)n;
+  if (!load_uint("IPS_MAX_CONNECTIONS", 4096, 16, 65536, &n, err, errlen)) return IPS_INVALID;
+  cfg->max_connections = (unsigned)n;
+  if (!load_uint("IPS_MAX_CONNECTIONS_PER_CLIENT", 64, 1, 65536, &n, err, errlen)) return IPS_INVALID;
+  cfg->max_connections_per_client = (unsigned)n;
   if (!load_uint("IPS_SHUTDOWN_TIMEOUT_S", 10, 0, 600, &n, err, errlen)) return IPS_INVALID;
   cfg->shutdown_timeout_s = (unsigned)n;
   if (!load_uint("IPS_JWT_LEEWAY_S", 30, 0, 60, &n, err, errlen)) return IPS_INVALID;

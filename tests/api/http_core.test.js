@@ -376,3 +376,45 @@ test('OPTIONS and 405 on a known path are counted and logged under its route pat
   }, { timeoutMs: 2000, what: 'the access line of the 405 names the route' });
   assert.doesNotMatch(server.stderr().slice(logStart), /access (OPTIONS|DELETE) unmatched/);
 });
+
+test('connections from one address are limited (IPS_MAX_CONNECTIONS_PER_CLIENT): slow sockets from it cannot take the slots of another', async () => {
+  const net = require('node:net');
+  const limited = await startServer({ env: { IPS_MAX_CONNECTIONS_PER_CLIENT: '4' } });
+  const { hostname, port } = new URL(limited.url);
+  const open = (localAddress) => new Promise((resolve) => {
+    const s = net.connect({ host: hostname, port: Number(port), localAddress });
+    s.on('error', () => {});
+    s.once('connect', () => resolve(s));
+  });
+  // closed by the server: 'close' within the time, or still open
+  const closedSoon = (s, ms) => new Promise((resolve) => {
+    const t = setTimeout(() => resolve(false), ms);
+    s.once('close', () => { clearTimeout(t); resolve(true); });
+  });
+  const slow = [];
+  try {
+    // four slow clients that sent half a request head
+    for (let i = 0; i < 4; i++) {
+      const s = await open('127.0.0.1');
+      s.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
+      slow.push(s);
+    }
+    const fifth = await open('127.0.0.1');
+    slow.push(fifth);
+    assert.equal(await closedSoon(fifth, 2000), true, 'a fifth connection from the same address is closed at once');
+    for (const s of slow.slice(0, 4)) assert.equal(s.destroyed, false, 'the first four stay open');
+    // another address (all of 127.0.0.0/8 is this machine) is served meanwhile
+    const other = await open('127.0.0.2');
+    slow.push(other);
+    const answer = await new Promise((resolve) => {
+      let text = '';
+      other.on('data', (d) => { text += d; if (text.includes('\r\n\r\n')) resolve(text); });
+      other.write('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      setTimeout(() => resolve(text), 3000);
+    });
+    assert.match(answer, /^HTTP\/1\.1 200/, `another client is served: ${answer.slice(0, 80)}`);
+  } finally {
+    for (const s of slow) s.destroy();
+    await limited.stop();
+  }
+});

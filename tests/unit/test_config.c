@@ -16,7 +16,8 @@ static void clear_env(void) {
   static const char *const names[] = {
     "IPS_DATABASE_URL", "IPS_LISTEN", "IPS_THREADS", "IPS_DB_POOL_SIZE", "IPS_MAX_BODY_BYTES",
     "IPS_LOG_LEVEL", "IPS_CORS_ORIGINS", "IPS_METRICS_TOKEN", "IPS_DB_CHECKOUT_TIMEOUT_MS",
-    "IPS_DB_PREPARED_STATEMENTS", "IPS_LONG_POLL_MAX", "IPS_HTTP_MODE", NULL};
+    "IPS_DB_PREPARED_STATEMENTS", "IPS_LONG_POLL_MAX", "IPS_HTTP_MODE", "IPS_MAX_CONNECTIONS",
+    "IPS_MAX_CONNECTIONS_PER_CLIENT", NULL};
   for (const char *const *n = names; *n; n++) unsetenv(*n);
 }
 
@@ -45,6 +46,8 @@ static void defaults(void **state) {
   assert_true(cfg.db_prepared_statements);
   assert_int_equal(cfg.n_cors_origins, 0);
   assert_int_equal(cfg.long_poll_max, 256);
+  assert_int_equal(cfg.max_connections, 4096);
+  assert_int_equal(cfg.max_connections_per_client, 64);
   config_free(&cfg);
 }
 
@@ -77,6 +80,8 @@ static void bad_values_name_the_variable(void **state) {
   assert_refused("IPS_CORS_ORIGINS", "ftp://a.example");
   assert_refused("IPS_METRICS_TOKEN", "short");
   assert_refused("IPS_DB_PREPARED_STATEMENTS", "maybe");
+  assert_refused("IPS_MAX_CONNECTIONS_PER_CLIENT", "0");
+  assert_refused("IPS_MAX_CONNECTIONS", "1");
   assert_refused("IPS_LONG_POLL_MAX", "0");
   assert_refused("IPS_LONG_POLL_MAX", "many");
   setenv("IPS_HTTP_MODE", "pool", 1);
