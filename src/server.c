@@ -4,6 +4,7 @@
 #include <microhttpd.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,10 @@ static void release_engine_resources(const struct route *routes, size_t n) {
     if (r) resource_release(r);
   }
 }
+
+/* Set on SIGTERM: every answer from then on closes its connection, so a
+ * kept-alive client sends no more requests to a server that is stopping. */
+static atomic_bool draining;
 
 static double seconds_since(const struct timespec *start) {
   struct timespec now;
@@ -140,6 +145,7 @@ static int dispatch(const struct _u_request *u, struct _u_response *resp, void *
   if (m.path_route >= 0) req.route_pattern = app->routes[m.path_route].pattern;
   handle(&req, &m);
   if (resp->status == 0) problem_send(&req, 500, "the handler gave no answer");
+  if (atomic_load(&draining)) respond_header(&req, "Connection", "close");
 
   double seconds = seconds_since(&start);
   metrics_observe(app->metrics, route, m.path_route, resp->status, seconds);
@@ -225,14 +231,16 @@ static bool schema_is_current(struct db_pool *pool) {
   return st == IPS_OK;
 }
 
-/* Waits until no request is inside a handler, or the timeout passes. */
-static void drain(const struct metrics *metrics, unsigned timeout_s) {
+/* Waits until no request is inside a handler, or the timeout passes; false
+ * when some were still running then. */
+static bool drain(const struct metrics *metrics, unsigned timeout_s) {
   struct timespec start, pause = {0, 10 * 1000 * 1000};
   clock_gettime(CLOCK_MONOTONIC, &start);
   while (metrics_in_flight(metrics) > 0 && seconds_since(&start) < timeout_s) nanosleep(&pause, NULL);
   if (metrics_in_flight(metrics) > 0)
-    y_log_message(Y_LOG_LEVEL_WARNING, "serve: %ld requests still running after %us; stopping anyway",
+    y_log_message(Y_LOG_LEVEL_ERROR, "serve: %ld requests still running after %us (IPS_SHUTDOWN_TIMEOUT_S); stopping anyway",
                   metrics_in_flight(metrics), timeout_s);
+  return metrics_in_flight(metrics) == 0;
 }
 
 static int wait_for_signal(void) {
@@ -296,12 +304,13 @@ int server_run(const struct ips_config *cfg) {
 
   int sig = wait_for_signal();
   y_log_message(Y_LOG_LEVEL_INFO, "serve: %s received, draining", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  atomic_store(&draining, true);
   MHD_socket listener = MHD_quiesce_daemon(inst.mhd_daemon);
   notifier_shutdown(app.notifier); /* long polls answer now */
-  drain(app.metrics, cfg->shutdown_timeout_s);
+  bool drained = drain(app.metrics, cfg->shutdown_timeout_s);
   ulfius_stop_framework(&inst);
   if (listener != MHD_INVALID_SOCKET) close(listener);
-  code = 0;
+  code = drained ? 0 : 1; /* 1: requests were cut off */
 out:
   if (inst_ready) ulfius_clean_instance(&inst);
   notifier_stop(app.notifier);
