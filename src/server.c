@@ -25,6 +25,7 @@
 #include "http/router.h"
 #include "auth/authn.h"
 #include "auth/jwt.h"
+#include "auth/password.h"
 #include "auth/token_cache.h"
 #include "auth/tokens.h"
 #include "resource/resource.h"
@@ -39,6 +40,7 @@
 #include "resources/services.h"
 #include "resources/users.h"
 #include "resources/health.h"
+#include "util/slots.h"
 
 #define PUBLIC ROUTE_PUBLIC, 0, 0, NULL
 #define ENGINE(res, policy, action) 0, policy, action, (res)
@@ -270,7 +272,7 @@ int server_run(const struct ips_config *cfg) {
   bool inst_ready = false;
   struct db_pool_options popt = {cfg->database_url, cfg->db_pool_size, cfg->db_checkout_timeout_ms,
                                  cfg->db_prepared_statements};
-  struct app app = {cfg, NULL, routes, sizeof routes / sizeof routes[0], NULL, NULL, NULL, NULL};
+  struct app app = {cfg, NULL, routes, sizeof routes / sizeof routes[0], NULL, NULL, NULL, NULL, NULL};
 
   /* Signals go to sigwait() below, not to the worker threads made from here on. */
   sigset_t set;
@@ -291,7 +293,12 @@ int server_run(const struct ips_config *cfg) {
   if (cfg->auth_cache) app.tokens = token_cache_create();
   app.pool = db_pool_create(&popt);
   app.metrics = metrics_create(app.nroutes);
-  if (app.pool == NULL || app.metrics == NULL || (cfg->auth_cache && app.tokens == NULL)) {
+  app.password_checks = slots_create(cfg->password_checks);
+  /* made now, so that the first sign-in of an unknown user costs no more
+   * than any other */
+  password_dummy_hash();
+  if (app.pool == NULL || app.metrics == NULL || app.password_checks == NULL ||
+      (cfg->auth_cache && app.tokens == NULL)) {
     y_log_message(Y_LOG_LEVEL_ERROR, "serve: out of memory");
     goto out;
   }
@@ -327,6 +334,7 @@ out:
   notifier_stop(app.notifier);
   db_pool_destroy(app.pool);
   metrics_destroy(app.metrics);
+  slots_destroy(app.password_checks);
   token_cache_destroy(app.tokens);
   jwt_keys_free(app.keys);
   for (size_t i = 0; i < sizeof engine_resources / sizeof engine_resources[0]; i++)
