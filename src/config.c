@@ -214,7 +214,7 @@ ips_status config_load(struct ips_config *cfg, bool need_database, char *err, si
   if (!load_uint("IPS_PASSWORD_CHECKS", (unsigned long)online_cores(), 1, 256, &n, err, errlen))
     return IPS_INVALID;
   cfg->password_checks = (unsigned)n;
-  if (!load_uint("IPS_PASSWORD_CHECK_WAIT_MS", 50, 0, 1000, &n, err, errlen)) return IPS_INVALID;
+  if (!load_uint("IPS_PASSWORD_CHECK_WAIT_MS", 100, 0, 1000, &n, err, errlen)) return IPS_INVALID;
   cfg->password_check_wait_ms = (unsigned)n;
   if (!load_uint("IPS_SIGN_IN_CLIENT_FAILURES", 20, 1, 1000000, &n, err, errlen)) return IPS_INVALID;
   cfg->sign_in_client_failures = (unsigned)n;

@@ -46,7 +46,7 @@ static void defaults(void **state) {
   assert_true(cfg.db_prepared_statements);
   assert_int_equal(cfg.n_cors_origins, 0);
   assert_true(cfg.password_checks >= 1 && cfg.password_checks <= 256); /* the cores */
-  assert_int_equal(cfg.password_check_wait_ms, 50);
+  assert_int_equal(cfg.password_check_wait_ms, 100);
   assert_int_equal(cfg.sign_in_client_failures, 20);
   assert_int_equal(cfg.n_trusted_proxies, 0);
   config_free(&cfg);

@@ -59,6 +59,10 @@ async function startServer({ env = {}, args = ['serve'] } = {}) {
     // sign-ins per client address would otherwise stop unrelated tests. The
     // tests of that limit set their own.
     IPS_SIGN_IN_CLIENT_FAILURES: '1000000',
+    // Tests sign in several users at once on a busy machine: a sign-in may
+    // wait this long for a free password check before it is a 503. The
+    // tests of that bound set their own.
+    IPS_PASSWORD_CHECK_WAIT_MS: '1000',
     ...env,
   };
   // A variable given as null or undefined is left out of the environment
