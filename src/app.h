@@ -40,6 +40,7 @@ struct db_pool;
 struct jwt_keys;
 struct token_cache;
 struct notifier;
+struct slots;
 
 struct app {
   const struct ips_config *cfg;     /* borrowed */
@@ -50,6 +51,7 @@ struct app {
   struct jwt_keys *keys;            /* owned by server.c */
   struct token_cache *tokens;       /* owned by server.c; NULL when IPS_AUTH_CACHE=off */
   struct notifier *notifier;        /* owned by server.c: wakes change-feed long polls */
+  struct slots *password_checks;    /* owned by server.c: argon2id checks at once (IPS_PASSWORD_CHECKS) */
 };
 
 #endif

@@ -121,9 +121,27 @@ ips_status config_parse_origins(const char *value, char **out, size_t max, size_
   return IPS_OK;
 }
 
-static unsigned default_threads(void) {
+ips_status config_parse_networks(const char *value, struct ip_net *out, size_t max, size_t *n) {
+  *n = 0;
+  const char *p = value;
+  while (*p) {
+    while (*p == ' ' || *p == ',') p++;
+    if (!*p) break;
+    const char *start = p;
+    while (*p && *p != ',' && *p != ' ') p++;
+    if (*n == max || ip_net_parse(start, (size_t)(p - start), &out[*n]) != IPS_OK) return IPS_INVALID;
+    (*n)++;
+  }
+  return IPS_OK;
+}
+
+static long online_cores(void) {
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
-  if (cores < 1) cores = 1;
+  return cores < 1 ? 1 : cores;
+}
+
+static unsigned default_threads(void) {
+  long cores = online_cores();
   /* A worker blocks while its database call runs, so a few per core. */
   return (unsigned)(cores * 4);
 }
@@ -195,6 +213,15 @@ ips_status config_load(struct ips_config *cfg, bool need_database, char *err, si
   cfg->shutdown_timeout_s = (unsigned)n;
   if (!load_uint("IPS_JWT_LEEWAY_S", 30, 0, 60, &n, err, errlen)) return IPS_INVALID;
   cfg->jwt_leeway_s = (unsigned)n;
+  /* each argon2id check holds 19 MiB and a core: more at once than cores
+   * only costs memory */
+  if (!load_uint("IPS_PASSWORD_CHECKS", (unsigned long)online_cores(), 1, 256, &n, err, errlen))
+    return IPS_INVALID;
+  cfg->password_checks = (unsigned)n;
+  if (!load_uint("IPS_PASSWORD_CHECK_WAIT_MS", 100, 0, 1000, &n, err, errlen)) return IPS_INVALID;
+  cfg->password_check_wait_ms = (unsigned)n;
+  if (!load_uint("IPS_SIGN_IN_CLIENT_FAILURES", 20, 1, 1000000, &n, err, errlen)) return IPS_INVALID;
+  cfg->sign_in_client_failures = (unsigned)n;
 
   const char *prepared = env_or("IPS_DB_PREPARED_STATEMENTS", "on");
   if (config_parse_bool(prepared, &cfg->db_prepared_statements) != IPS_OK) {
@@ -233,6 +260,14 @@ ips_status config_load(struct ips_config *cfg, bool need_database, char *err, si
                            &cfg->n_cors_origins) != IPS_OK) {
     snprintf(err, errlen, "IPS_CORS_ORIGINS must be a comma list of at most %d origins "
              "like https://app.example.org (no '*', no path)", CONFIG_MAX_CORS_ORIGINS);
+    return IPS_INVALID;
+  }
+
+  const char *proxies = env_or("IPS_TRUSTED_PROXIES", "");
+  if (config_parse_networks(proxies, cfg->trusted_proxies, CONFIG_MAX_TRUSTED_PROXIES,
+                            &cfg->n_trusted_proxies) != IPS_OK) {
+    snprintf(err, errlen, "IPS_TRUSTED_PROXIES must be a comma list of at most %d IP addresses "
+             "or networks like 10.0.0.0/8, got '%.40s'", CONFIG_MAX_TRUSTED_PROXIES, proxies);
     return IPS_INVALID;
   }
 

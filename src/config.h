@@ -13,8 +13,10 @@
 #include <sys/socket.h>
 
 #include "ips.h"
+#include "util/ip.h"
 
 #define CONFIG_MAX_CORS_ORIGINS 16
+#define CONFIG_MAX_TRUSTED_PROXIES 32
 
 struct ips_config {
   char *database_url;               /* owned */
@@ -44,6 +46,11 @@ struct ips_config {
   unsigned long_poll_max;      /* change-feed long polls waiting at once; more get 503 */
   unsigned jwt_leeway_s;
   bool auth_cache;                  /* cache verified tokens (IPS_AUTH_CACHE) */
+  unsigned password_checks;         /* argon2id checks at once (IPS_PASSWORD_CHECKS) */
+  unsigned password_check_wait_ms;  /* how long a sign-in waits for one (IPS_PASSWORD_CHECK_WAIT_MS) */
+  unsigned sign_in_client_failures; /* failed sign-ins per client address per window */
+  struct ip_net trusted_proxies[CONFIG_MAX_TRUSTED_PROXIES]; /* IPS_TRUSTED_PROXIES */
+  size_t n_trusted_proxies;
 };
 
 /*
@@ -64,5 +71,7 @@ ips_status config_parse_listen(const char *value, struct sockaddr_storage *addr,
 ips_status config_parse_log_level(const char *value, int *out);
 /* Splits a comma list of origins (scheme://host[:port], no path, no "*"). */
 ips_status config_parse_origins(const char *value, char **out, size_t max, size_t *n);
+/* Splits a comma list of addresses and CIDR networks (10.0.0.0/8, ::1). */
+ips_status config_parse_networks(const char *value, struct ip_net *out, size_t max, size_t *n);
 
 #endif

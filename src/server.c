@@ -26,9 +26,11 @@
 #include "http/router.h"
 #include "auth/authn.h"
 #include "auth/jwt.h"
+#include "auth/password.h"
 #include "auth/token_cache.h"
 #include "resource/resource.h"
 #include "routes.h"
+#include "util/slots.h"
 
 /* The engine resource of route i when no earlier route names it; else NULL. */
 static struct resource *first_use(const struct route *routes, size_t i) {
@@ -259,7 +261,7 @@ int server_run(const struct ips_config *cfg) {
   bool inst_ready = false;
   struct db_pool_options popt = {cfg->database_url, cfg->db_pool_size, cfg->db_checkout_timeout_ms,
                                  cfg->db_prepared_statements};
-  struct app app = {cfg, NULL, NULL, 0, NULL, NULL, NULL, NULL};
+  struct app app = {cfg, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL};
   app.routes = routes_table(&app.nroutes);
 
   /* Signals go to sigwait() below, not to the worker threads made from here on. */
@@ -280,7 +282,12 @@ int server_run(const struct ips_config *cfg) {
   if (cfg->auth_cache) app.tokens = token_cache_create();
   app.pool = db_pool_create(&popt);
   app.metrics = metrics_create(app.nroutes);
-  if (app.pool == NULL || app.metrics == NULL || (cfg->auth_cache && app.tokens == NULL)) {
+  app.password_checks = slots_create(cfg->password_checks);
+  /* made now, so that the first sign-in of an unknown user costs no more
+   * than any other */
+  password_dummy_hash();
+  if (app.pool == NULL || app.metrics == NULL || app.password_checks == NULL ||
+      (cfg->auth_cache && app.tokens == NULL)) {
     y_log_message(Y_LOG_LEVEL_ERROR, "serve: out of memory");
     goto out;
   }
@@ -316,6 +323,7 @@ out:
   notifier_stop(app.notifier);
   db_pool_destroy(app.pool);
   metrics_destroy(app.metrics);
+  slots_destroy(app.password_checks);
   token_cache_destroy(app.tokens);
   jwt_keys_free(app.keys);
   release_engine_resources(app.routes, app.nroutes);

@@ -25,11 +25,14 @@ const char *password_weakness(const char *password);
  * bytes). IPS_ERROR when the system gives no randomness. */
 ips_status password_hash(const char *password, char out[PASSWORD_HASH_MAX]);
 
-/* True when password matches the encoded hash; false for any malformed hash. */
+/* True when password matches the encoded hash. A NULL, empty or malformed
+ * hash is false after the same work as a real check (against the dummy
+ * hash), so that no path answers faster than another. */
 bool password_verify(const char *encoded, const char *password);
 
 /* A hash of a random password, for spending the same time on an unknown
- * username as on a known one. Borrowed, made once. */
+ * username as on a known one. Borrowed, made once (the first call costs a
+ * hash: call it at start-up). */
 const char *password_dummy_hash(void);
 
 #endif

@@ -19,16 +19,26 @@
 #include "http/problem.h"
 #include "http/response.h"
 #include "util/base64url.h"
+#include "util/ip.h"
+#include "util/slots.h"
 #include "util/strbuf.h"
 
-/* Failures of the last window, at most the limit, and when the oldest of
- * them leaves the window. */
+/* Failures of the last window, by username (at most 5) and by client
+ * address (at most $3), and when the oldest counted leaves the window: the
+ * seconds until one more attempt is allowed.
+ * $1 username, $2 client address or NULL, $3 the client's limit */
 static const struct db_statement THROTTLE = {
   "tokens_throttle",
-  "SELECT count(*), ceil(extract(epoch FROM min(at) + interval '15 minutes' - clock_timestamp()))"
-  " FROM (SELECT at FROM login_failures WHERE username = $1"
-  "        AND at > clock_timestamp() - interval '15 minutes' ORDER BY at DESC LIMIT 5) f",
-  1, false};
+  "WITH by_user AS (SELECT at FROM login_failures WHERE username = $1"
+  "                  AND at > clock_timestamp() - interval '15 minutes' ORDER BY at DESC LIMIT 5),"
+  " by_client AS (SELECT at FROM login_failures WHERE client = login_client_key($2::inet)"
+  "                AND at > clock_timestamp() - interval '15 minutes' ORDER BY at DESC LIMIT $3::int)"
+  " SELECT u.n, u.wait, c.n, c.wait FROM"
+  " (SELECT count(*) n, ceil(extract(epoch FROM min(at) + interval '15 minutes' - clock_timestamp())) wait"
+  "  FROM by_user) u,"
+  " (SELECT count(*) n, ceil(extract(epoch FROM min(at) + interval '15 minutes' - clock_timestamp())) wait"
+  "  FROM by_client) c",
+  3, false};
 
 static const struct db_statement FIND_USER = {
   "tokens_find_user",
@@ -37,15 +47,16 @@ static const struct db_statement FIND_USER = {
   " FROM users u WHERE u.username = $1",
   1, false};
 
-/* $1 username, $2 user id or NULL, $3 reason, $4 request id */
+/* $1 username, $2 user id or NULL, $3 reason, $4 request id, $5 client address or NULL */
 static const struct db_statement RECORD_FAILURE = {
   "tokens_record_failure",
-  "WITH pruned AS (DELETE FROM login_failures WHERE username = $1"
-  "                 AND at < clock_timestamp() - interval '1 day'),"
-  " failure AS (INSERT INTO login_failures (username) SELECT $1 WHERE $3 <> 'throttled')"
+  "WITH pruned AS (DELETE FROM login_failures WHERE at < clock_timestamp() - interval '1 day'"
+  "                 AND (username = $1 OR client = login_client_key($5::inet))),"
+  " failure AS (INSERT INTO login_failures (username, client)"
+  "             SELECT $1, login_client_key($5::inet) WHERE $3 <> 'throttled')"
   " INSERT INTO audit_log (actor, action, resource, resource_id, request_id, fields)"
   " VALUES ($2, 'sign_in_failed', 'auth', $2, $4, ARRAY[$3])",
-  4, true};
+  5, true};
 
 /* $1 username, $2 user id, $3 token hash (hex), $4 partner, $5 role, $6 request id */
 static const struct db_statement RECORD_SIGN_IN = {
@@ -90,7 +101,8 @@ static const struct db_statement REVOKE = {
   " AND revoked_at IS NULL",
   1, true};
 
-#define REFRESH_TOKEN_MAX 128
+/* What refresh_token_make() hands out: 32 bytes in base64url. */
+#define REFRESH_TOKEN_LENGTH 43
 
 /* A new opaque refresh token (256 random bits, base64url) in out, and the
  * hex SHA-256 under which it is stored in hash_hex. */
@@ -142,22 +154,39 @@ static void invalid_grant(struct ips_request *req, const char *detail) {
   problem_send(req, 401, detail);
 }
 
+/* The client address of a sign-in, as text for the database; NULL (no
+ * per-client count) when the connection has no IP peer. Borrows buf. */
+static const char *sign_in_client(struct ips_request *req, char buf[IP_TEXT_MAX]) {
+  return request_client_address(req, buf) == IPS_OK ? buf : NULL;
+}
+
 /* Records a failed sign-in (and the audit entry); errors are logged only. */
 static void record_failure(struct ips_request *req, const char *username, const char *user_id,
-                           const char *reason) {
+                           const char *reason, const char *client) {
   struct db_conn *conn;
   PGresult *res = NULL;
-  const char *values[] = {username, user_id, reason, req->request_id};
+  const char *values[] = {username, user_id, reason, req->request_id, client};
   if (request_db(req, &conn) == IPS_OK) db_exec(conn, &RECORD_FAILURE, values, &res);
   PQclear(res);
   y_log_message(Y_LOG_LEVEL_WARNING, "security: sign-in failed (%s) id=%s", reason, req->request_id);
 }
 
-/* IPS_OK when the username may try now; otherwise sends 429 (or 503). */
-static bool throttle_allows(struct ips_request *req, const char *username) {
+/* Seconds from column col of the throttle's row, at least 1. */
+static long throttle_wait(const PGresult *res, int col) {
+  long wait = PQgetisnull(res, 0, col) ? 0 : atol(PQgetvalue(res, 0, col));
+  return wait < 1 ? 1 : wait;
+}
+
+/* True when the username may try now from this client; otherwise sends 429
+ * (or 503). Each is limited apart: a username after LOGIN_MAX_FAILURES
+ * failures from anywhere, a client after IPS_SIGN_IN_CLIENT_FAILURES
+ * failures for any usernames, within LOGIN_WINDOW_MINUTES. */
+static bool throttle_allows(struct ips_request *req, const char *username, const char *client) {
   struct db_conn *conn;
   PGresult *res = NULL;
-  const char *values[] = {username};
+  char limit[16];
+  snprintf(limit, sizeof limit, "%u", req->app->cfg->sign_in_client_failures);
+  const char *values[] = {username, client, limit};
   ips_status st = request_db(req, &conn);
   if (st == IPS_OK) st = db_exec(conn, &THROTTLE, values, &res);
   if (st != IPS_OK) {
@@ -165,16 +194,40 @@ static bool throttle_allows(struct ips_request *req, const char *username) {
     PQclear(res);
     return false;
   }
-  long failures = atol(PQgetvalue(res, 0, 0));
-  long wait = PQgetisnull(res, 0, 1) ? 0 : atol(PQgetvalue(res, 0, 1));
+  bool user_locked = atol(PQgetvalue(res, 0, 0)) >= LOGIN_MAX_FAILURES;
+  bool client_locked = atol(PQgetvalue(res, 0, 2)) >= (long)req->app->cfg->sign_in_client_failures;
+  long wait = 0;
+  if (user_locked) wait = throttle_wait(res, 1);
+  if (client_locked && throttle_wait(res, 3) > wait) wait = throttle_wait(res, 3);
   PQclear(res);
-  if (failures < LOGIN_MAX_FAILURES) return true;
+  if (!user_locked && !client_locked) return true;
   char retry[24];
-  snprintf(retry, sizeof retry, "%ld", wait < 1 ? 1 : wait);
-  record_failure(req, username, NULL, "throttled");
+  snprintf(retry, sizeof retry, "%ld", wait);
+  record_failure(req, username, NULL, "throttled", client);
   respond_header(req, "Retry-After", retry);
-  problem_send(req, 429, "too many failed sign-ins for this username; try again later");
+  problem_send(req, 429, user_locked ? "too many failed sign-ins for this username; try again later"
+                                     : "too many failed sign-ins from this address; try again later");
   return false;
+}
+
+/* Checks password against hash (NULL: no usable one, checked against the
+ * dummy at the same cost) in one of the bounded password-check slots: each
+ * check holds 19 MiB, so unbounded they would exhaust memory. Sends 503 with
+ * Retry-After and returns IPS_UNAVAILABLE when no slot came free in time;
+ * IPS_OK with *match otherwise. */
+static ips_status password_check(struct ips_request *req, const char *hash, const char *password,
+                                 bool *match) {
+  struct slots *slots = req->app->password_checks;
+  if (!slots_acquire(slots, req->app->cfg->password_check_wait_ms)) {
+    y_log_message(Y_LOG_LEVEL_WARNING, "security: every password check is busy; sign-in refused id=%s",
+                  req->request_id);
+    problem_send(req, 503, "too many sign-ins at once; try again shortly");
+    respond_header(req, "Retry-After", "1");
+    return IPS_UNAVAILABLE;
+  }
+  *match = password_verify(hash, password);
+  slots_release(slots);
+  return IPS_OK;
 }
 
 static void password_grant(struct ips_request *req, json_t *body) {
@@ -193,7 +246,9 @@ static void password_grant(struct ips_request *req, json_t *body) {
   for (const char *c = username; *c && n < 64; c++) name[n++] = (*c >= 'A' && *c <= 'Z') ? (char)(*c + 32) : *c;
   name[n] = '\0';
 
-  if (!throttle_allows(req, name)) return;
+  char client_buf[IP_TEXT_MAX];
+  const char *client = sign_in_client(req, client_buf);
+  if (!throttle_allows(req, name, client)) return;
   struct db_conn *conn;
   PGresult *res = NULL;
   const char *values[] = {name};
@@ -217,9 +272,12 @@ static void password_grant(struct ips_request *req, json_t *body) {
   PQclear(res);
   /* The connection goes back while argon2 runs (tens of milliseconds). */
   request_db_release(req);
-  bool match = password_verify(found ? hash : password_dummy_hash(), password);
+  /* every path costs one check, so the time taken tells no username apart */
+  bool match = false;
+  if (password_check(req, found ? hash : NULL, password, &match) != IPS_OK) return;
   if (!found || !match || !usable) {
-    record_failure(req, name, found ? user_id : NULL, !found ? "unknown_user" : !match ? "wrong_password" : "disabled");
+    record_failure(req, name, found ? user_id : NULL,
+                   !found ? "unknown_user" : !match ? "wrong_password" : "disabled", client);
     invalid_grant(req, "wrong username or password, or the account is disabled");
     return;
   }
@@ -240,12 +298,44 @@ static void password_grant(struct ips_request *req, json_t *body) {
   send_tokens(req, user_id, partner, role, refresh);
 }
 
+/* The refresh_token member of body: NULL with an error in errors when it is
+ * missing or not a string. Any string is returned, however long or odd:
+ * one the server never issued is a 401 like any unknown token. Borrowed. */
+static const char *refresh_token_member(json_t *body, json_t *errors) {
+  json_t *v = json_object_get(body, "refresh_token");
+  if (v == NULL || json_is_null(v)) {
+    body_error(errors, "refresh_token", "required", "is required");
+    return NULL;
+  }
+  if (!json_is_string(v)) {
+    body_error(errors, "refresh_token", "invalid", "must be a string");
+    return NULL;
+  }
+  return json_string_value(v);
+}
+
+/* Whether token has the shape of one refresh_token_make() made; one that
+ * has not is unknown without asking the database. */
+static bool refresh_token_shaped(const char *token) {
+  size_t n = 0;
+  for (const char *c = token; *c; c++, n++)
+    if (n == REFRESH_TOKEN_LENGTH ||
+        !((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+          *c == '-' || *c == '_'))
+      return false;
+  return n == REFRESH_TOKEN_LENGTH;
+}
+
 static void refresh_grant(struct ips_request *req, json_t *body) {
   static const char *const allowed[] = {"grant_type", "refresh_token", NULL};
   json_t *errors = json_array();
   body_reject_unknown(body, allowed, errors);
-  const char *token = body_string(body, "refresh_token", REFRESH_TOKEN_MAX, true, errors);
+  const char *token = refresh_token_member(body, errors);
   if (body_fail_if_errors(req, errors)) return;
+  if (!refresh_token_shaped(token)) {
+    invalid_grant(req, "the refresh token is not valid");
+    return;
+  }
   char hash[65], fresh[48], fresh_hash[65];
   hash_hex_of(token, hash);
   if (!refresh_token_make(fresh, fresh_hash)) {
@@ -332,8 +422,13 @@ void tokens_revoke(struct ips_request *req) {
   if (body == NULL) return;
   json_t *errors = json_array();
   body_reject_unknown(body, allowed, errors);
-  const char *token = body_string(body, "refresh_token", 4096, true, errors);
+  const char *token = refresh_token_member(body, errors);
   if (body_fail_if_errors(req, errors)) return;
+  /* RFC 7009: a token that is not ours is revoked as far as we can tell */
+  if (!refresh_token_shaped(token)) {
+    respond_empty(req, 204);
+    return;
+  }
   char hash[65];
   hash_hex_of(token, hash);
   struct db_conn *conn;

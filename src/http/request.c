@@ -11,11 +11,23 @@
 #include "app.h"
 #include "db/pool.h"
 #include "db/tx.h"
+#include "http/client_address.h"
 #include "http/problem.h"
 #include "http/response.h"
 
 const char *request_header(const struct ips_request *req, const char *name) {
   return u_map_get_case(req->u->map_header, name);
+}
+
+ips_status request_client_address(const struct ips_request *req, char *out) {
+  const struct ips_config *cfg = req->app->cfg;
+  struct ip_address client;
+  out[0] = '\0';
+  if (client_address_resolve(req->u->client_address, request_header(req, "X-Forwarded-For"),
+                             cfg->trusted_proxies, cfg->n_trusted_proxies, &client) != IPS_OK)
+    return IPS_INVALID;
+  ip_address_format(&client, out);
+  return IPS_OK;
 }
 
 const char *request_param(const struct ips_request *req, const char *name) {

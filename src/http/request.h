@@ -54,6 +54,11 @@ struct ips_request {
 /* A request header, borrowed; NULL when absent. Case-insensitive name. */
 const char *request_header(const struct ips_request *req, const char *name);
 
+/* The client's address as text into out (IP_TEXT_MAX bytes): the socket's
+ * peer, or what a trusted proxy says in X-Forwarded-For (http/client_address.h).
+ * IPS_INVALID, and out empty, when the connection has no IP peer. */
+ips_status request_client_address(const struct ips_request *req, char *out);
+
 /* The value of route parameter name, borrowed; NULL when absent. */
 const char *request_param(const struct ips_request *req, const char *name);
 

@@ -17,7 +17,8 @@ static void clear_env(void) {
     "IPS_DATABASE_URL", "IPS_LISTEN", "IPS_THREADS", "IPS_DB_POOL_SIZE", "IPS_MAX_BODY_BYTES",
     "IPS_LOG_LEVEL", "IPS_CORS_ORIGINS", "IPS_METRICS_TOKEN", "IPS_DB_CHECKOUT_TIMEOUT_MS",
     "IPS_DB_PREPARED_STATEMENTS", "IPS_LONG_POLL_MAX", "IPS_HTTP_MODE", "IPS_MAX_CONNECTIONS",
-    "IPS_MAX_CONNECTIONS_PER_CLIENT", NULL};
+    "IPS_MAX_CONNECTIONS_PER_CLIENT", "IPS_PASSWORD_CHECKS", "IPS_PASSWORD_CHECK_WAIT_MS",
+    "IPS_SIGN_IN_CLIENT_FAILURES", "IPS_TRUSTED_PROXIES", NULL};
   for (const char *const *n = names; *n; n++) unsetenv(*n);
 }
 
@@ -48,6 +49,10 @@ static void defaults(void **state) {
   assert_int_equal(cfg.long_poll_max, 256);
   assert_int_equal(cfg.max_connections, 4096);
   assert_int_equal(cfg.max_connections_per_client, 64);
+  assert_true(cfg.password_checks >= 1 && cfg.password_checks <= 256); /* the cores */
+  assert_int_equal(cfg.password_check_wait_ms, 100);
+  assert_int_equal(cfg.sign_in_client_failures, 20);
+  assert_int_equal(cfg.n_trusted_proxies, 0);
   config_free(&cfg);
 }
 
@@ -89,7 +94,17 @@ static void bad_values_name_the_variable(void **state) {
   assert_refused("IPS_LONG_POLL_MAX", "8"); /* would leave no worker for other requests */
   unsetenv("IPS_HTTP_MODE");
   unsetenv("IPS_THREADS");
-  assert_refused("IPS_DATABASE_URL", "host=localhost");
+  assert_refused("IPS_PASSWORD_CHECKS", "0");
+  assert_refused("IPS_PASSWORD_CHECKS", "1000");
+  assert_refused("IPS_PASSWORD_CHECK_WAIT_MS", "5000");
+  assert_refused("IPS_SIGN_IN_CLIENT_FAILURES", "0");
+  assert_refused("IPS_SIGN_IN_CLIENT_FAILURES", "many");
+  assert_refused("IPS_TRUSTED_PROXIES", "proxy.example");
+  assert_refused("IPS_TRUSTED_PROXIES", "10.0.0.0/33");
+  assert_refused("IPS_TRUSTED_PROXIES", "10.0.0.1/");
+  assert_refused("IPS_TRUSTED_PROXIES", "::1/129");
+  assert_refused("IPS_TRUSTED_PROXIES", "10.0.0.1-10.0.0.9");
+  assert_refused("IPS_DATABASE_URL", "host=localhost"); /* last: it unsets the URL */
 }
 
 static void database_url_required_for_serve(void **state) {
@@ -129,6 +144,25 @@ static void cors_origins_split(void **state) {
   free(out[1]);
 }
 
+static void limits_and_proxies_read(void **state) {
+  (void)state;
+  setenv("IPS_PASSWORD_CHECKS", "3", 1);
+  setenv("IPS_PASSWORD_CHECK_WAIT_MS", "0", 1);
+  setenv("IPS_SIGN_IN_CLIENT_FAILURES", "50", 1);
+  setenv("IPS_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.7 ,fd00::/8", 1);
+  struct ips_config cfg;
+  char err[256] = "";
+  assert_int_equal(config_load(&cfg, true, err, sizeof err), IPS_OK);
+  assert_int_equal(cfg.password_checks, 3);
+  assert_int_equal(cfg.password_check_wait_ms, 0);
+  assert_int_equal(cfg.sign_in_client_failures, 50);
+  assert_int_equal(cfg.n_trusted_proxies, 3);
+  assert_int_equal(cfg.trusted_proxies[0].prefix, 8);
+  assert_int_equal(cfg.trusted_proxies[1].prefix, 32);
+  assert_int_equal(cfg.trusted_proxies[2].base.family, AF_INET6);
+  config_free(&cfg);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup(defaults, setup),
@@ -136,6 +170,7 @@ int main(void) {
     cmocka_unit_test_setup(database_url_required_for_serve, setup),
     cmocka_unit_test_setup(listen_forms, setup),
     cmocka_unit_test_setup(cors_origins_split, setup),
+    cmocka_unit_test_setup(limits_and_proxies_read, setup),
   };
   return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

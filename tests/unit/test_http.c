@@ -5,8 +5,11 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <string.h>
 
+#include "http/client_address.h"
 #include "http/etag.h"
 #include "http/query.h"
 #include "http/shape.h"
@@ -194,6 +197,78 @@ static void etags(void **state) {
   assert_true(etag_list_matches("W/\"1\", \"7\"", 7, false));
 }
 
+static struct ip_net net_of(const char *text) {
+  struct ip_net n;
+  assert_int_equal(ip_net_parse(text, strlen(text), &n), IPS_OK);
+  return n;
+}
+
+static bool in_net(const char *net, const char *address) {
+  struct ip_net n = net_of(net);
+  struct ip_address a;
+  assert_int_equal(ip_address_parse(address, strlen(address), &a), IPS_OK);
+  return ip_net_contains(&n, &a);
+}
+
+static void ip_networks(void **state) {
+  (void)state;
+  assert_true(in_net("10.0.0.0/8", "10.200.3.4"));
+  assert_false(in_net("10.0.0.0/8", "11.0.0.1"));
+  assert_true(in_net("192.168.1.7", "192.168.1.7"));
+  assert_false(in_net("192.168.1.7", "192.168.1.8"));
+  assert_true(in_net("172.16.0.0/12", "172.31.255.255"));
+  assert_false(in_net("172.16.0.0/12", "172.32.0.0"));
+  assert_true(in_net("0.0.0.0/0", "8.8.8.8"));
+  assert_true(in_net("fd00::/8", "fd12:3456::1"));
+  assert_false(in_net("fd00::/8", "fe80::1"));
+  assert_false(in_net("10.0.0.0/8", "::1"));
+  assert_true(in_net("127.0.0.1", "::ffff:127.0.0.1")); /* IPv4-mapped is IPv4 */
+  struct ip_net n;
+  assert_int_equal(ip_net_parse("10.0.0.0/", 9, &n), IPS_INVALID);
+  assert_int_equal(ip_net_parse("10.0.0.0/x", 10, &n), IPS_INVALID);
+  assert_int_equal(ip_net_parse("10.0.0.0/33", 11, &n), IPS_INVALID);
+  assert_int_equal(ip_net_parse("example.org", 11, &n), IPS_INVALID);
+}
+
+/* Resolves the client of a peer (IPv4 text) with X-Forwarded-For xff and
+ * the trusted list "127.0.0.1, 10.0.0.0/8"; returns the address as text. */
+static const char *client_of(const char *peer, const char *xff, char out[IP_TEXT_MAX]) {
+  struct ip_net trusted[] = {net_of("127.0.0.1"), net_of("10.0.0.0/8")};
+  struct sockaddr_in sa = {.sin_family = AF_INET};
+  assert_int_equal(inet_pton(AF_INET, peer, &sa.sin_addr), 1);
+  struct ip_address a;
+  assert_int_equal(client_address_resolve((struct sockaddr *)&sa, xff, trusted, 2, &a), IPS_OK);
+  ip_address_format(&a, out);
+  return out;
+}
+
+static void client_addresses(void **state) {
+  (void)state;
+  char out[IP_TEXT_MAX];
+  /* an untrusted peer is the client, whatever it says */
+  assert_string_equal(client_of("203.0.113.9", "198.51.100.1", out), "203.0.113.9");
+  assert_string_equal(client_of("203.0.113.9", NULL, out), "203.0.113.9");
+  /* a trusted proxy without the header is the client itself */
+  assert_string_equal(client_of("127.0.0.1", NULL, out), "127.0.0.1");
+  /* the right-most entry that is not a trusted proxy */
+  assert_string_equal(client_of("127.0.0.1", "198.51.100.1", out), "198.51.100.1");
+  assert_string_equal(client_of("127.0.0.1", "1.1.1.1, 198.51.100.1, 10.1.2.3", out), "198.51.100.1");
+  assert_string_equal(client_of("10.0.0.5", " 198.51.100.2 ,10.9.9.9 ", out), "198.51.100.2");
+  /* every entry trusted: the left-most */
+  assert_string_equal(client_of("127.0.0.1", "10.0.0.1, 10.0.0.2", out), "10.0.0.1");
+  /* garbage stops the walk at the hop that wrote it */
+  assert_string_equal(client_of("127.0.0.1", "198.51.100.1, not-an-ip", out), "127.0.0.1");
+  assert_string_equal(client_of("127.0.0.1", "not-an-ip, 10.0.0.7", out), "10.0.0.7");
+  assert_string_equal(client_of("127.0.0.1", "", out), "127.0.0.1");
+  assert_string_equal(client_of("127.0.0.1", ",,,", out), "127.0.0.1");
+  /* IPv6 entries; a mapped IPv4 one is IPv4 */
+  assert_string_equal(client_of("127.0.0.1", "2001:db8::1", out), "2001:db8::1");
+  assert_string_equal(client_of("127.0.0.1", "::ffff:198.51.100.3", out), "198.51.100.3");
+  /* no peer address */
+  struct ip_address a;
+  assert_int_equal(client_address_resolve(NULL, "1.2.3.4", NULL, 0, &a), IPS_INVALID);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(query_decodes_percent_and_plus),
@@ -209,6 +284,8 @@ int main(void) {
     cmocka_unit_test(json_depth_counts_outside_strings),
     cmocka_unit_test(content_types),
     cmocka_unit_test(etags),
+    cmocka_unit_test(ip_networks),
+    cmocka_unit_test(client_addresses),
   };
   return cmocka_run_group_tests_name("http", tests, NULL, NULL);
 }

@@ -55,6 +55,14 @@ async function startServer({ env = {}, args = ['serve'] } = {}) {
     IPS_DATABASE_URL: databaseUrl,
     IPS_LISTEN: '127.0.0.1:0',
     IPS_JWT_SECRET: TEST_JWT_SECRET,
+    // Every test signs in from 127.0.0.1 on one database: the limit of failed
+    // sign-ins per client address would otherwise stop unrelated tests. The
+    // tests of that limit set their own.
+    IPS_SIGN_IN_CLIENT_FAILURES: '1000000',
+    // Tests sign in several users at once on a busy machine: a sign-in may
+    // wait this long for a free password check before it is a 503. The
+    // tests of that bound set their own.
+    IPS_PASSWORD_CHECK_WAIT_MS: '1000',
     ...env,
   };
   // A variable given as null or undefined is left out of the environment
