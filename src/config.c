@@ -205,6 +205,8 @@ ips_status config_load(struct ips_config *cfg, bool need_database, char *err, si
   cfg->max_body_bytes = n;
   if (!load_uint("IPS_HTTP_TIMEOUT_S", 30, 1, 3600, &n, err, errlen)) return IPS_INVALID;
   cfg->http_timeout_s = (unsigned)n;
+  if (!load_uint("IPS_HTTP_HEAD_TIMEOUT_S", 10, 0, 3600, &n, err, errlen)) return IPS_INVALID;
+  cfg->http_head_timeout_s = (unsigned)n;
   if (!load_uint("IPS_MAX_CONNECTIONS", 4096, 16, 65536, &n, err, errlen)) return IPS_INVALID;
   cfg->max_connections = (unsigned)n;
   if (!load_uint("IPS_MAX_CONNECTIONS_PER_CLIENT", 64, 1, 65536, &n, err, errlen)) return IPS_INVALID;

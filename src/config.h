@@ -41,6 +41,7 @@ struct ips_config {
   int log_level;                    /* a yder Y_LOG_LEVEL_* */
   unsigned http_timeout_s;
   unsigned shutdown_timeout_s;
+  unsigned http_head_timeout_s;         /* each request head within this, or the connection is shut; 0: off */
   unsigned max_connections;             /* open HTTP connections in all */
   unsigned max_connections_per_client;  /* from one address: a slow client cannot take every slot */
   unsigned long_poll_max;      /* change-feed long polls waiting at once; more get 503 */

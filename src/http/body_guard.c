@@ -8,6 +8,7 @@
 #include <string.h>
 #include <yder.h>
 
+#include "http/head_deadline.h"
 #include "http/metrics.h"
 #include "http/problem.h"
 #include "http/shape.h"
@@ -75,6 +76,7 @@ static enum MHD_Result body_guard_handler(void *cls, struct MHD_Connection *c, c
                                           void **con_cls) {
   /* Before any body byte (and again after the last) the size is 0; a
    * response queued on the first call means the body is never read. */
+  if (*con_cls == NULL) head_deadline_met(c); /* the first call: the head is in */
   if (*upload_data_size == 0 && guard.max_body > 0 && declared_too_large(c)) return reject(c);
   return guard.inner(cls, c, url, method, version, upload_data, upload_data_size, con_cls);
 }

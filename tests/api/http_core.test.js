@@ -418,3 +418,32 @@ test('connections from one address are limited (IPS_MAX_CONNECTIONS_PER_CLIENT):
     await limited.stop();
   }
 });
+
+test('a client that trickles its request head is closed after IPS_HTTP_HEAD_TIMEOUT_S, while others are served', async () => {
+  const net = require('node:net');
+  const strict = await startServer({ env: { IPS_HTTP_HEAD_TIMEOUT_S: '2' } });
+  const { hostname, port } = new URL(strict.url);
+  const s = net.connect({ host: hostname, port: Number(port) });
+  s.on('error', () => {});
+  await new Promise((r) => s.once('connect', r));
+  const head = 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ' + 'a'.repeat(200);
+  let sent = 0;
+  const started = Date.now();
+  const closed = new Promise((resolve) => s.once('close', () => resolve(Date.now() - started)));
+  // a byte every 300 ms: never idle for long, never a whole head
+  const trickle = setInterval(() => { if (sent < head.length && !s.destroyed) s.write(head[sent++]); }, 300);
+  try {
+    const meanwhile = await api(strict, 'GET', '/healthz');
+    assert.equal(meanwhile.status, 200, 'another client is served while the slow one trickles');
+    const after = await Promise.race([closed, new Promise((r) => setTimeout(() => r(null), 8000))]);
+    assert.ok(after !== null, 'the slow connection is closed');
+    assert.ok(after >= 1500 && after < 6000, `closed ${after} ms after it opened (deadline 2 s)`);
+    // a kept-alive client that sends whole requests is not affected
+    const again = await api(strict, 'GET', '/healthz');
+    assert.equal(again.status, 200);
+  } finally {
+    clearInterval(trickle);
+    s.destroy();
+    await strict.stop();
+  }
+});
