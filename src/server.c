@@ -22,6 +22,7 @@
 #include "http/cors.h"
 #include "http/head_deadline.h"
 #include "http/metrics.h"
+#include "http/mhd_errors.h"
 #include "http/problem.h"
 #include "http/response.h"
 #include "http/router.h"
@@ -205,6 +206,7 @@ static bool start_http(struct _u_instance *inst, const struct ips_config *cfg, s
   flags |= cfg->thread_per_connection ? (MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL) : MHD_USE_AUTO;
   if (cfg->listen_addr.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
   body_guard_arm(cfg->max_body_bytes, app->metrics);
+  mhd_errors_arm();
   if (!head_deadline_start(cfg->http_head_timeout_s)) return false;
   return ulfius_start_framework_with_mhd_options(inst, flags, ops) == U_OK;
 }

@@ -26,6 +26,7 @@ static const struct problem_kind kinds[] = {
   {422, "validation", "Unprocessable Content"},
   {428, "precondition-required", "Precondition Required"},
   {429, "too-many-requests", "Too Many Requests"},
+  {431, "request-header-fields-too-large", "Request Header Fields Too Large"},
   {500, "internal", "Internal Server Error"},
   {503, "unavailable", "Service Unavailable"},
 };

@@ -447,3 +447,31 @@ test('a client that trickles its request head is closed after IPS_HTTP_HEAD_TIME
     await strict.stop();
   }
 });
+
+test('the HTTP library\'s own refusals (head too large 431, bad chunked encoding, bad Content-Length) are problem+json, never HTML', async () => {
+  const net = require('node:net');
+  const { hostname, port } = new URL(server.url);
+  const exchange = (bytes) => new Promise((resolve) => {
+    const s = net.connect({ host: hostname, port: Number(port) });
+    let text = '';
+    s.on('data', (d) => { text += d; });
+    s.on('error', () => {});
+    s.on('close', () => resolve(text));
+    s.write(bytes);
+    setTimeout(() => s.destroy(), 3000);
+  });
+  const cases = [
+    ['a request head larger than the server keeps', `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(40000)}\r\n\r\n`, 431],
+    ['a malformed chunk size', 'POST /v1/es-entities HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n', 400],
+    ['Content-Length: -1', 'POST /v1/es-entities HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: -1\r\n\r\n{}', 400],
+  ];
+  for (const [what, bytes, status] of cases) {
+    const text = await exchange(bytes);
+    assert.match(text, new RegExp(`^HTTP/1\\.1 ${status} `), `${what}: ${text.slice(0, 80)}`);
+    assert.match(text, /\r\ncontent-type: application\/problem\+json\r\n/i, `${what}: problem+json`);
+    assert.doesNotMatch(text, /<html/i, `${what}: no HTML page`);
+    const body = JSON.parse(text.slice(text.lastIndexOf('\r\n\r\n') + 4));
+    assert.equal(body.status, status, what);
+    assert.match(body.request_id, /^[A-Za-z0-9._-]{1,64}$/);
+  }
+});
