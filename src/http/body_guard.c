@@ -51,17 +51,8 @@ static enum MHD_Result reject(struct MHD_Connection *c) {
   else request_id_generate(id);
   char detail[96];
   snprintf(detail, sizeof detail, "the request body exceeds %zu bytes", guard.max_body);
-  char *text = problem_document(413, detail, id, NULL);
-  if (text == NULL) return MHD_NO;
-  struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-  if (r == NULL) {
-    free(text);
-    return MHD_NO;
-  }
-  MHD_add_response_header(r, "Content-Type", "application/problem+json");
-  MHD_add_response_header(r, "X-Request-Id", id);
-  MHD_add_response_header(r, "Cache-Control", "no-store");
-  MHD_add_response_header(r, "Connection", "close");
+  struct MHD_Response *r = problem_mhd_response(413, detail, id);
+  if (r == NULL) return MHD_NO;
   enum MHD_Result ret = MHD_queue_response(c, 413, r);
   MHD_destroy_response(r);
   if (guard.metrics) metrics_observe(guard.metrics, -1, -1, 413, 0);

@@ -51,16 +51,8 @@ struct MHD_Response *MHD_create_response_from_buffer(size_t size, void *buffer, 
 static enum MHD_Result queue_problem(queue_fn real, struct MHD_Connection *c, unsigned int status) {
   char id[REQUEST_ID_MAX + 1];
   request_id_generate(id);
-  char *text = problem_document(status, own_detail[0] ? own_detail : "the request is malformed", id, NULL);
-  struct MHD_Response *r = text ? MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE) : NULL;
-  if (r == NULL) {
-    free(text);
-    return MHD_NO;
-  }
-  MHD_add_response_header(r, "Content-Type", "application/problem+json");
-  MHD_add_response_header(r, "X-Request-Id", id);
-  MHD_add_response_header(r, "Cache-Control", "no-store");
-  MHD_add_response_header(r, "Connection", "close");
+  struct MHD_Response *r = problem_mhd_response(status, own_detail[0] ? own_detail : "the request is malformed", id);
+  if (r == NULL) return MHD_NO;
   enum MHD_Result ret = real(c, status, r);
   MHD_destroy_response(r);
   return ret;

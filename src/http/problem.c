@@ -1,5 +1,7 @@
 #include "http/problem.h"
 
+#include <microhttpd.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,4 +106,18 @@ void problem_from_status(struct ips_request *req, ips_status st) {
     default:
       problem_send(req, 500, "an internal error occurred; it has been logged");
   }
+}
+
+struct MHD_Response *problem_mhd_response(long status, const char *detail, const char *request_id) {
+  char *text = problem_document(status, detail, request_id, NULL);
+  struct MHD_Response *r = text ? MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE) : NULL;
+  if (r == NULL) {
+    free(text);
+    return NULL;
+  }
+  MHD_add_response_header(r, "Content-Type", "application/problem+json");
+  MHD_add_response_header(r, "X-Request-Id", request_id);
+  MHD_add_response_header(r, "Cache-Control", "no-store");
+  MHD_add_response_header(r, "Connection", "close");
+  return r;
 }

@@ -36,6 +36,14 @@ void problem_bad_parameter(struct ips_request *req, const char *name, const char
  * 404, 409, 412 for their statuses, 500 otherwise. */
 void problem_from_status(struct ips_request *req, ips_status st);
 
+/*
+ * A problem answer for libmicrohttpd directly, for the answers given before
+ * a request reaches ulfius: the document with Content-Type, X-Request-Id,
+ * Cache-Control and Connection: close. Returns a new response (the caller
+ * queues and destroys it), or NULL when memory ran out.
+ */
+struct MHD_Response *problem_mhd_response(long status, const char *detail, const char *request_id);
+
 /* The reason phrase used as title, e.g. "Not Found". */
 const char *problem_title(long status);
 
