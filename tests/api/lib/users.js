@@ -49,11 +49,20 @@ function createUser({ username, partner = 'byczyna', role = 'auditor', password,
   });
 }
 
-/* POST /v1/auth/token with the password grant; asserts 200 and resolves to the token response. */
+/* POST /v1/auth/token with the password grant; asserts 200 and resolves to
+ * the token response. Like a real client it retries a 503 (every password
+ * check busy: test files sign many users in at once) after its Retry-After,
+ * a few times. */
 async function signIn(server, username, password) {
-  const res = await api(server, 'POST', '/v1/auth/token', {
-    body: { grant_type: 'password', username, password },
-  });
+  let res;
+  for (let attempt = 0; attempt < 8; attempt++) {
+    res = await api(server, 'POST', '/v1/auth/token', {
+      body: { grant_type: 'password', username, password },
+    });
+    if (res.status !== 503) break;
+    const wait = Number(res.headers.get('retry-after')) || 1;
+    await new Promise((r) => setTimeout(r, wait * 1000 * (0.5 + Math.random())));
+  }
   assert.equal(res.status, 200, `sign-in of ${username}: ${res.status} ${res.text}`);
   return res.json;
 }
