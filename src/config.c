@@ -104,15 +104,23 @@ static bool origin_valid(const char *o, size_t n) {
   return true;
 }
 
+/* The next item of a list separated by commas and spaces: true with its
+ * start and length (borrowed, into the list), *p moved past it; false at
+ * the end. */
+static bool next_list_item(const char **p, const char **start, size_t *len) {
+  while (**p == ' ' || **p == ',') (*p)++;
+  if (!**p) return false;
+  *start = *p;
+  while (**p && **p != ',' && **p != ' ') (*p)++;
+  *len = (size_t)(*p - *start);
+  return true;
+}
+
 ips_status config_parse_origins(const char *value, char **out, size_t max, size_t *n) {
   *n = 0;
-  const char *p = value;
-  while (*p) {
-    while (*p == ' ' || *p == ',') p++;
-    if (!*p) break;
-    const char *start = p;
-    while (*p && *p != ',' && *p != ' ') p++;
-    size_t len = (size_t)(p - start);
+  const char *p = value, *start;
+  size_t len;
+  while (next_list_item(&p, &start, &len)) {
     if (*n == max || !origin_valid(start, len)) return IPS_INVALID;
     out[*n] = strndup(start, len);
     if (out[*n] == NULL) return IPS_ERROR;
@@ -123,13 +131,10 @@ ips_status config_parse_origins(const char *value, char **out, size_t max, size_
 
 ips_status config_parse_networks(const char *value, struct ip_net *out, size_t max, size_t *n) {
   *n = 0;
-  const char *p = value;
-  while (*p) {
-    while (*p == ' ' || *p == ',') p++;
-    if (!*p) break;
-    const char *start = p;
-    while (*p && *p != ',' && *p != ' ') p++;
-    if (*n == max || ip_net_parse(start, (size_t)(p - start), &out[*n]) != IPS_OK) return IPS_INVALID;
+  const char *p = value, *start;
+  size_t len;
+  while (next_list_item(&p, &start, &len)) {
+    if (*n == max || ip_net_parse(start, len, &out[*n]) != IPS_OK) return IPS_INVALID;
     (*n)++;
   }
   return IPS_OK;
