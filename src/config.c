@@ -212,6 +212,8 @@ ips_status config_load(struct ips_config *cfg, bool need_database, char *err, si
   cfg->http_timeout_s = (unsigned)n;
   if (!load_uint("IPS_HTTP_HEAD_TIMEOUT_S", 10, 0, 3600, &n, err, errlen)) return IPS_INVALID;
   cfg->http_head_timeout_s = (unsigned)n;
+  if (!load_uint("IPS_HTTP_BODY_TIMEOUT_S", 30, 0, 3600, &n, err, errlen)) return IPS_INVALID;
+  cfg->http_body_timeout_s = (unsigned)n;
   if (!load_uint("IPS_MAX_CONNECTIONS", 4096, 16, 65536, &n, err, errlen)) return IPS_INVALID;
   cfg->max_connections = (unsigned)n;
   if (!load_uint("IPS_MAX_CONNECTIONS_PER_CLIENT", 64, 1, 65536, &n, err, errlen)) return IPS_INVALID;

@@ -42,6 +42,7 @@ struct ips_config {
   unsigned http_timeout_s;
   unsigned shutdown_timeout_s;
   unsigned http_head_timeout_s;         /* each request head within this, or the connection is shut; 0: off */
+  unsigned http_body_timeout_s;         /* each body within this after its head, or the same; 0: off */
   unsigned max_connections;             /* open HTTP connections in all */
   unsigned max_connections_per_client;  /* from one address: a slow client cannot take every slot */
   unsigned long_poll_max;      /* change-feed long polls waiting at once; more get 503 */

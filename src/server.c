@@ -20,7 +20,7 @@
 #include "http/access_log.h"
 #include "http/body_guard.h"
 #include "http/cors.h"
-#include "http/head_deadline.h"
+#include "http/request_deadline.h"
 #include "http/metrics.h"
 #include "http/mhd_errors.h"
 #include "http/problem.h"
@@ -163,7 +163,7 @@ static int dispatch(const struct _u_request *u, struct _u_response *resp, void *
 static void request_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                               enum MHD_RequestTerminationCode toe) {
   mhd_request_completed(cls, c, con_cls, toe);
-  head_deadline_rearm(c);
+  request_deadline_rearm(c);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap) {
@@ -189,7 +189,7 @@ static bool start_http(struct _u_instance *inst, const struct ips_config *cfg, s
    */
   struct MHD_OptionItem ops[] = {
     {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)request_completed, NULL},
-    {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)head_deadline_notify, NULL},
+    {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)request_deadline_notify, NULL},
     {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)ulfius_uri_logger, NULL},
     {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL},
     {MHD_OPTION_SOCK_ADDR, 0, (void *)&cfg->listen_addr},
@@ -207,7 +207,7 @@ static bool start_http(struct _u_instance *inst, const struct ips_config *cfg, s
   if (cfg->listen_addr.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
   body_guard_arm(cfg->max_body_bytes, app->metrics);
   mhd_errors_arm();
-  if (!head_deadline_start(cfg->http_head_timeout_s)) return false;
+  if (!request_deadline_start(cfg->http_head_timeout_s, cfg->http_body_timeout_s)) return false;
   return ulfius_start_framework_with_mhd_options(inst, flags, ops) == U_OK;
 }
 
@@ -332,7 +332,7 @@ int server_run(const struct ips_config *cfg) {
   code = drained ? 0 : 1; /* 1: requests were cut off */
 out:
   if (inst_ready) ulfius_clean_instance(&inst);
-  head_deadline_stop();
+  request_deadline_stop();
   notifier_stop(app.notifier);
   db_pool_destroy(app.pool);
   metrics_destroy(app.metrics);

@@ -8,9 +8,10 @@
 #include <string.h>
 #include <yder.h>
 
-#include "http/head_deadline.h"
 #include "http/metrics.h"
+#include "http/mhd_errors.h"
 #include "http/problem.h"
+#include "http/request_deadline.h"
 #include "http/shape.h"
 #include "log.h"
 
@@ -34,31 +35,64 @@ void body_guard_arm(size_t max_body, struct metrics *metrics) {
  */
 #define GUARD_FACTOR 8
 
-/* True when the headers declare a body far longer than the limit. */
-static bool declared_too_large(struct MHD_Connection *c) {
-  const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-  if (cl == NULL || *cl < '0' || *cl > '9') return false; /* malformed: ulfius path answers 400 */
-  errno = 0;
-  char *end;
-  unsigned long long n = strtoull(cl, &end, 10);
-  return *end == '\0' && (errno == ERANGE || n / GUARD_FACTOR > guard.max_body);
+/* Content-Length as sent; NULL when absent. A malformed one is hidden from
+ * libmicrohttpd (mhd_errors.c), so it is read here as the client sent it. */
+static const char *declared_length(struct MHD_Connection *c) {
+  return mhd_request_header(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
 }
 
-static enum MHD_Result reject(struct MHD_Connection *c) {
+static bool length_malformed(const char *cl) {
+  if (*cl < '0' || *cl > '9') return true;
+  for (const char *p = cl; *p; p++)
+    if (*p < '0' || *p > '9') return true;
+  return false;
+}
+
+/* True when the headers declare a body far longer than the limit. */
+static bool declared_too_large(const char *cl) {
+  errno = 0;
+  unsigned long long n = strtoull(cl, NULL, 10);
+  return errno == ERANGE || n / GUARD_FACTOR > guard.max_body;
+}
+
+/* A transfer coding other than chunked: libmicrohttpd would read such a
+ * body to the connection's end; nothing here can decode it. */
+static bool coding_unsupported(struct MHD_Connection *c) {
+  const char *te = mhd_request_header(c, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+  return te != NULL && strcasecmp(te, "chunked") != 0;
+}
+
+/* Answers status with a problem before the body is read, and closes. */
+static enum MHD_Result refuse(struct MHD_Connection *c, unsigned status, const char *detail) {
   char id[REQUEST_ID_MAX + 1];
   const char *given = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Request-Id");
   if (request_id_valid(given)) snprintf(id, sizeof id, "%s", given);
   else request_id_generate(id);
-  char detail[96];
-  snprintf(detail, sizeof detail, "the request body exceeds %zu bytes", guard.max_body);
-  struct MHD_Response *r = problem_mhd_response(413, detail, id);
+  struct MHD_Response *r = problem_mhd_response(status, detail, id);
   if (r == NULL) return MHD_NO;
-  enum MHD_Result ret = MHD_queue_response(c, 413, r);
+  enum MHD_Result ret = MHD_queue_response(c, status, r);
   MHD_destroy_response(r);
-  if (guard.metrics) metrics_observe(guard.metrics, -1, -1, 413, 0);
+  if (guard.metrics) metrics_observe(guard.metrics, -1, -1, status, 0);
   if (log_enabled(Y_LOG_LEVEL_INFO))
-    y_log_message(Y_LOG_LEVEL_INFO, "access - body-too-large 413 0.00ms id=%s", id);
+    y_log_message(Y_LOG_LEVEL_INFO, "access - refused-before-body %u 0.00ms id=%s", status, id);
   return ret;
+}
+
+/* On the first call, with the head in: a problem answer for a body this
+ * service will not read, or MHD_YES to read on. *refused says which. */
+static enum MHD_Result refuse_framing(struct MHD_Connection *c, bool *refused) {
+  *refused = true;
+  if (coding_unsupported(c))
+    return refuse(c, 501, "Transfer-Encoding other than chunked is not supported; send Content-Length or chunked");
+  const char *cl = declared_length(c);
+  if (cl && length_malformed(cl)) return refuse(c, 400, "Content-Length is malformed: digits only");
+  if (cl && guard.max_body > 0 && declared_too_large(cl)) {
+    char detail[96];
+    snprintf(detail, sizeof detail, "the request body exceeds %zu bytes", guard.max_body);
+    return refuse(c, 413, detail);
+  }
+  *refused = false;
+  return MHD_YES;
 }
 
 static enum MHD_Result body_guard_handler(void *cls, struct MHD_Connection *c, const char *url,
@@ -67,8 +101,11 @@ static enum MHD_Result body_guard_handler(void *cls, struct MHD_Connection *c, c
                                           void **con_cls) {
   /* Before any body byte (and again after the last) the size is 0; a
    * response queued on the first call means the body is never read. */
-  if (*con_cls == NULL) head_deadline_met(c); /* the first call: the head is in */
-  if (*upload_data_size == 0 && guard.max_body > 0 && declared_too_large(c)) return reject(c);
+  if (request_deadline_on_call(c, *upload_data_size)) {
+    bool refused;
+    enum MHD_Result ret = refuse_framing(c, &refused);
+    if (refused) return ret;
+  }
   return guard.inner(cls, c, url, method, version, upload_data, upload_data_size, con_cls);
 }
 

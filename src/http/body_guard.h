@@ -1,5 +1,7 @@
 /*
- * A 413 before the body is read.
+ * Refusals before the body is read: 413 for a body declared far over the
+ * limit, 400 for a malformed Content-Length, 501 for a transfer coding other
+ * than chunked; and the request deadlines' phases (request_deadline.h).
  *
  * ulfius reads a whole request body before any callback runs and silently
  * truncates it past max_post_body_size, so a client declaring a huge

@@ -3,14 +3,19 @@
 #include <dlfcn.h>
 #include <microhttpd.h>
 #include <stdio.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "http/problem.h"
 #include "http/shape.h"
 
 typedef struct MHD_Response *(*create_fn)(size_t, void *, enum MHD_ResponseMemoryMode);
 typedef enum MHD_Result (*queue_fn)(struct MHD_Connection *, unsigned int, struct MHD_Response *);
+typedef enum MHD_Result (*lookup_fn)(struct MHD_Connection *, enum MHD_ValueKind, const char *, size_t,
+                                     const char **, size_t *);
 
 /* libmicrohttpd's own page being answered on this thread, and its text. */
 static _Thread_local struct MHD_Response *own_page;
@@ -66,4 +71,48 @@ enum MHD_Result MHD_queue_response(struct MHD_Connection *c, unsigned int status
     return queue_problem(real, c, status);
   }
   return real(c, status, r);
+}
+
+/* libmicrohttpd's own header lookup, past this executable's definition. */
+static enum MHD_Result real_lookup(struct MHD_Connection *c, enum MHD_ValueKind kind, const char *key,
+                                   size_t key_size, const char **value, size_t *value_size) {
+  static lookup_fn real;
+  if (real == NULL) real = (lookup_fn)dlsym(RTLD_NEXT, "MHD_lookup_connection_value_n");
+  return real(c, kind, key, key_size, value, value_size);
+}
+
+const char *mhd_request_header(struct MHD_Connection *c, const char *name) {
+  const char *v = NULL;
+  return real_lookup(c, MHD_HEADER_KIND, name, strlen(name), &v, NULL) == MHD_YES ? v : NULL;
+}
+
+/* True for a Content-Length libmicrohttpd reads without trouble: digits
+ * only, at most 2^64 - 1. */
+static bool length_readable(const char *s, size_t n) {
+  uint64_t v = 0;
+  if (n == 0) return false;
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    unsigned digit = (unsigned)(s[i] - '0');
+    if (v > (UINT64_MAX - digit) / 10) return false;
+    v = v * 10 + digit;
+  }
+  return true;
+}
+
+static bool is_content_length(const char *key, size_t key_size) {
+  static const char name[] = MHD_HTTP_HEADER_CONTENT_LENGTH;
+  return key && key_size == sizeof name - 1 && strncasecmp(key, name, key_size) == 0;
+}
+
+enum MHD_Result MHD_lookup_connection_value_n(struct MHD_Connection *c, enum MHD_ValueKind kind,
+                                              const char *key, size_t key_size, const char **value,
+                                              size_t *value_size) {
+  const char *v = NULL;
+  size_t n = 0;
+  if (real_lookup(c, kind, key, key_size, &v, &n) != MHD_YES) return MHD_NO;
+  if ((kind & MHD_HEADER_KIND) && is_content_length(key, key_size) && !length_readable(v, n)) return MHD_NO;
+  if (value) *value = v;
+  if (value_size) *value_size = n;
+  return MHD_YES;
 }

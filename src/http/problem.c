@@ -24,19 +24,27 @@ static const struct problem_kind kinds[] = {
   {410, "gone", "Gone"},
   {412, "precondition-failed", "Precondition Failed"},
   {413, "payload-too-large", "Content Too Large"},
+  {414, "uri-too-long", "URI Too Long"},
   {415, "unsupported-media-type", "Unsupported Media Type"},
   {422, "validation", "Unprocessable Content"},
   {428, "precondition-required", "Precondition Required"},
   {429, "too-many-requests", "Too Many Requests"},
   {431, "request-header-fields-too-large", "Request Header Fields Too Large"},
   {500, "internal", "Internal Server Error"},
+  {501, "not-implemented", "Not Implemented"},
   {503, "unavailable", "Service Unavailable"},
+  {505, "http-version-not-supported", "HTTP Version Not Supported"},
 };
 
+/* The kind of status; a status without one of its own takes 500's or 400's. */
 static const struct problem_kind *kind_of(long status) {
-  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+  const struct problem_kind *fallback = NULL;
+  long fallback_status = status >= 500 ? 500 : 400;
+  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
     if (kinds[i].status == status) return &kinds[i];
-  return status >= 500 ? &kinds[sizeof kinds / sizeof kinds[0] - 2] : &kinds[0];
+    if (kinds[i].status == fallback_status) fallback = &kinds[i];
+  }
+  return fallback;
 }
 
 const char *problem_title(long status) { return kind_of(status)->title; }

@@ -52,11 +52,13 @@ bool request_read_body(struct ips_request *req, size_t max) {
     char *end;
     errno = 0;
     unsigned long long declared = strtoull(cl, &end, 10);
-    if (*end != '\0' || errno != 0 || cl[0] == '-') {
-      problem_send(req, 400, "Content-Length is malformed");
+    if (*end != '\0' || (errno != 0 && errno != ERANGE) || cl[0] < '0' || cl[0] > '9') {
+      problem_send(req, 400, "Content-Length is malformed: digits only");
+      /* no body was read: what follows cannot be told from a request */
+      respond_header(req, "Connection", "close");
       return false;
     }
-    if (declared > max) {
+    if (errno == ERANGE || declared > max) {
       too_large(req, max);
       return false;
     }

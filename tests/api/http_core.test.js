@@ -448,30 +448,81 @@ test('a client that trickles its request head is closed after IPS_HTTP_HEAD_TIME
   }
 });
 
-test('the HTTP library\'s own refusals (head too large 431, bad chunked encoding, bad Content-Length) are problem+json, never HTML', async () => {
+/* Sends bytes on a new connection and collects everything until the server
+ * closes it (or timeoutMs passes): {text, closedAfterMs (null: still open)}. */
+function exchange(target, bytes, { timeoutMs = 3000 } = {}) {
   const net = require('node:net');
-  const { hostname, port } = new URL(server.url);
-  const exchange = (bytes) => new Promise((resolve) => {
+  const { hostname, port } = new URL(target.url);
+  return new Promise((resolve) => {
     const s = net.connect({ host: hostname, port: Number(port) });
+    const started = Date.now();
     let text = '';
-    s.on('data', (d) => { text += d; });
+    let closedAfterMs = null;
+    const timer = setTimeout(() => { s.destroy(); resolve({ text, closedAfterMs }); }, timeoutMs);
+    s.on('data', (d) => { text += d.toString('latin1'); });
     s.on('error', () => {});
-    s.on('close', () => resolve(text));
+    s.on('close', () => {
+      if (closedAfterMs === null) closedAfterMs = Date.now() - started;
+      clearTimeout(timer);
+      resolve({ text, closedAfterMs });
+    });
     s.write(bytes);
-    setTimeout(() => s.destroy(), 3000);
   });
+}
+
+test('malformed framing (HTTP library refusals, bad Content-Length, unknown transfer codings) gets one problem+json answer and the connection closed', async () => {
+  const post = (headers, body) => `POST /v1/es-entities HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${headers}\r\n${body}`;
   const cases = [
     ['a request head larger than the server keeps', `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(40000)}\r\n\r\n`, 431],
-    ['a malformed chunk size', 'POST /v1/es-entities HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n', 400],
-    ['Content-Length: -1', 'POST /v1/es-entities HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: -1\r\n\r\n{}', 400],
+    ['a malformed chunk size', post('Transfer-Encoding: chunked\r\n', 'zz\r\nabc\r\n0\r\n\r\n'), 400],
+    ['a chunk size over 2^64', post('Transfer-Encoding: chunked\r\n', '10000000000000000\r\n{}\r\n0\r\n\r\n'), 413],
+    ['Content-Length: -1', post('Content-Length: -1\r\n', '{}'), 400],
+    ['Content-Length: 1x', post('Content-Length: 1x\r\n', '{}'), 400],
+    ['Content-Length: +2', post('Content-Length: +2\r\n', '{}'), 400],
+    ['a Content-Length over 2^64', post('Content-Length: 99999999999999999999999\r\n', '{}'), 413],
+    ['Content-Length: 2^64 - 1', post('Content-Length: 18446744073709551615\r\n', '{}'), 413],
+    ['a transfer coding other than chunked', post('Transfer-Encoding: gzip\r\n', '{}'), 501],
+    ['chunked after another coding', post('Transfer-Encoding: gzip, chunked\r\n', '2\r\n{}\r\n0\r\n\r\n'), 501],
+    ['an HTTP version it does not speak', 'GET /healthz HTTP/2.5\r\nHost: x\r\n\r\n', 505],
   ];
   for (const [what, bytes, status] of cases) {
-    const text = await exchange(bytes);
+    const { text, closedAfterMs } = await exchange(server, bytes);
+    assert.notEqual(closedAfterMs, null, `${what}: the server closes the connection after its answer`);
+    const heads = text.match(/(^|\r\n)HTTP\/1\.[01] \d{3} /g) || [];
+    assert.equal(heads.length, 1, `${what}: exactly one answer, got: ${JSON.stringify(text.slice(0, 400))}`);
     assert.match(text, new RegExp(`^HTTP/1\\.1 ${status} `), `${what}: ${text.slice(0, 80)}`);
     assert.match(text, /\r\ncontent-type: application\/problem\+json\r\n/i, `${what}: problem+json`);
     assert.doesNotMatch(text, /<html/i, `${what}: no HTML page`);
-    const body = JSON.parse(text.slice(text.lastIndexOf('\r\n\r\n') + 4));
+    const body = JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4));
     assert.equal(body.status, status, what);
+    assert.notEqual(body.title, 'Internal Server Error', `${what}: the title names the status`);
     assert.match(body.request_id, /^[A-Za-z0-9._-]{1,64}$/);
+  }
+  // nothing was created by any of them, and the server still serves
+  const health = await api(server, 'GET', '/healthz');
+  assert.equal(health.status, 200);
+});
+
+test('a body that never completes is closed after IPS_HTTP_BODY_TIMEOUT_S; a request inside its handler has no such deadline', async () => {
+  const strict = await startServer({ env: { IPS_HTTP_HEAD_TIMEOUT_S: '1', IPS_HTTP_BODY_TIMEOUT_S: '2' } });
+  try {
+    const post = (headers, body) => `POST /v1/es-entities HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${headers}\r\n${body}`;
+    // a chunk declared 2^64 - 1 bytes long followed by a few: never whole
+    const huge = await exchange(strict, post('Transfer-Encoding: chunked\r\n', 'ffffffffffffffff\r\n{}'), { timeoutMs: 15000 });
+    assert.notEqual(huge.closedAfterMs, null, 'a 2^64 - 1 byte chunk does not hold the connection');
+    assert.ok(huge.closedAfterMs >= 1500 && huge.closedAfterMs < 6000, `closed after ${huge.closedAfterMs} ms (body deadline 2 s)`);
+    // a declared length that is never sent
+    const short = await exchange(strict, post('Content-Length: 500\r\n', '{"name":'), { timeoutMs: 15000 });
+    assert.notEqual(short.closedAfterMs, null, 'a body shorter than its Content-Length does not hold the connection');
+    assert.ok(short.closedAfterMs >= 1500 && short.closedAfterMs < 6000, `closed after ${short.closedAfterMs} ms`);
+    // a long poll outlives both deadlines and gets its answer
+    const { newUser } = require('./lib/users');
+    const who = await newUser(strict, { role: 'integration' });
+    const started = Date.now();
+    const polled = await api(strict, 'GET', '/v1/changes?after=999999999&wait=3', { headers: who.headers, timeoutMs: 15000 });
+    assert.equal(polled.status, 200, 'the long poll is answered, not cut off by the head or body deadline');
+    assert.ok(Date.now() - started >= 2500, `it waited (${Date.now() - started} ms)`);
+  } finally {
+    await strict.stop();
   }
 });

@@ -17,7 +17,8 @@ static void clear_env(void) {
     "IPS_DATABASE_URL", "IPS_LISTEN", "IPS_THREADS", "IPS_DB_POOL_SIZE", "IPS_MAX_BODY_BYTES",
     "IPS_LOG_LEVEL", "IPS_CORS_ORIGINS", "IPS_METRICS_TOKEN", "IPS_DB_CHECKOUT_TIMEOUT_MS",
     "IPS_DB_PREPARED_STATEMENTS", "IPS_LONG_POLL_MAX", "IPS_HTTP_MODE", "IPS_MAX_CONNECTIONS",
-    "IPS_MAX_CONNECTIONS_PER_CLIENT", "IPS_HTTP_HEAD_TIMEOUT_S", "IPS_PASSWORD_CHECKS", "IPS_PASSWORD_CHECK_WAIT_MS",
+    "IPS_MAX_CONNECTIONS_PER_CLIENT", "IPS_HTTP_HEAD_TIMEOUT_S", "IPS_HTTP_BODY_TIMEOUT_S",
+    "IPS_PASSWORD_CHECKS", "IPS_PASSWORD_CHECK_WAIT_MS",
     "IPS_SIGN_IN_CLIENT_FAILURES", "IPS_TRUSTED_PROXIES", NULL};
   for (const char *const *n = names; *n; n++) unsetenv(*n);
 }
@@ -49,6 +50,7 @@ static void defaults(void **state) {
   assert_int_equal(cfg.long_poll_max, 256);
   assert_int_equal(cfg.max_connections, 4096);
   assert_int_equal(cfg.http_head_timeout_s, 10);
+  assert_int_equal(cfg.http_body_timeout_s, 30);
   assert_int_equal(cfg.max_connections_per_client, 64);
   assert_true(cfg.password_checks >= 1 && cfg.password_checks <= 256); /* the cores */
   assert_int_equal(cfg.password_check_wait_ms, 100);
@@ -89,6 +91,8 @@ static void bad_values_name_the_variable(void **state) {
   assert_refused("IPS_MAX_CONNECTIONS_PER_CLIENT", "0");
   assert_refused("IPS_MAX_CONNECTIONS", "1");
   assert_refused("IPS_HTTP_HEAD_TIMEOUT_S", "soon");
+  assert_refused("IPS_HTTP_BODY_TIMEOUT_S", "-1");
+  assert_refused("IPS_HTTP_BODY_TIMEOUT_S", "3601");
   assert_refused("IPS_LONG_POLL_MAX", "0");
   assert_refused("IPS_LONG_POLL_MAX", "many");
   setenv("IPS_HTTP_MODE", "pool", 1);

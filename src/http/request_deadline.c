@@ -1,4 +1,4 @@
-#include "http/head_deadline.h"
+#include "http/request_deadline.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -9,19 +9,22 @@
 
 #include "log.h"
 
+/* Where a connection's current request is. */
+enum phase { AWAITING_HEAD, AWAITING_BODY, IN_HANDLER };
+
 /* One open connection; in the list from its start to its close. */
 struct watched {
   struct watched *prev, *next;
   int fd;
-  bool awaiting_head;   /* no complete head since `since` */
+  enum phase phase;
   bool shut;
-  long long since_ms;
+  long long since_ms; /* when the phase began */
 };
 
 static struct {
   pthread_mutex_t mu;
   struct watched *head;
-  unsigned deadline_ms;
+  unsigned head_ms, body_ms; /* 0: no deadline for that phase */
   pthread_t thread;
   bool running;
   atomic_bool stop;
@@ -33,25 +36,33 @@ static long long now_ms(void) {
   return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-/* Shuts every connection whose head is overdue. The socket is closed by the
- * daemon only after its CLOSED notice, which waits for this lock, so the
- * descriptor shut here is still that connection's. */
+/* The deadline of a phase in ms; 0 when it has none. */
+static unsigned deadline_of(enum phase p) {
+  return p == AWAITING_HEAD ? dl.head_ms : p == AWAITING_BODY ? dl.body_ms : 0;
+}
+
+/* Shuts every connection whose head or body is overdue. The socket is
+ * closed by the daemon only after its CLOSED notice, which waits for this
+ * lock, so the descriptor shut here is still that connection's. */
 static void shut_overdue(void) {
-  unsigned long shut = 0;
+  unsigned long heads = 0, bodies = 0;
   long long now = now_ms();
   pthread_mutex_lock(&dl.mu);
   for (struct watched *w = dl.head; w; w = w->next) {
-    if (!w->awaiting_head || w->shut || now - w->since_ms < dl.deadline_ms) continue;
+    unsigned limit = deadline_of(w->phase);
+    if (limit == 0 || w->shut || now - w->since_ms < limit) continue;
     shutdown(w->fd, SHUT_RDWR);
     w->shut = true;
-    shut++;
+    if (w->phase == AWAITING_HEAD) heads++;
+    else bodies++;
   }
   pthread_mutex_unlock(&dl.mu);
   static struct log_limiter limit = LOG_LIMITER(10);
   unsigned long held_back;
-  if (shut && log_limited_allow(&limit, &held_back))
+  if ((heads || bodies) && log_limited_allow(&limit, &held_back))
     y_log_message(Y_LOG_LEVEL_WARNING, "security: closed %lu connections that sent no request head within %u ms"
-                  " (and %lu more lines held back)", shut, dl.deadline_ms, held_back);
+                  " and %lu that sent no whole body within %u ms (and %lu more lines held back)",
+                  heads, dl.head_ms, bodies, dl.body_ms, held_back);
 }
 
 static void *watch(void *arg) {
@@ -64,23 +75,24 @@ static void *watch(void *arg) {
   return NULL;
 }
 
-bool head_deadline_start(unsigned seconds) {
-  if (seconds == 0) return true;
-  dl.deadline_ms = seconds * 1000;
+bool request_deadline_start(unsigned head_seconds, unsigned body_seconds) {
+  if (head_seconds == 0 && body_seconds == 0) return true;
+  dl.head_ms = head_seconds * 1000;
+  dl.body_ms = body_seconds * 1000;
   atomic_store(&dl.stop, false);
   dl.running = pthread_create(&dl.thread, NULL, watch, NULL) == 0;
   return dl.running;
 }
 
-void head_deadline_stop(void) {
+void request_deadline_stop(void) {
   if (!dl.running) return;
   atomic_store(&dl.stop, true);
   pthread_join(dl.thread, NULL);
   dl.running = false;
 }
 
-void head_deadline_notify(void *cls, struct MHD_Connection *c, void **socket_context,
-                          enum MHD_ConnectionNotificationCode code) {
+void request_deadline_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+                             enum MHD_ConnectionNotificationCode code) {
   (void)cls;
   if (code == MHD_CONNECTION_NOTIFY_STARTED) {
     const union MHD_ConnectionInfo *info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
@@ -88,7 +100,7 @@ void head_deadline_notify(void *cls, struct MHD_Connection *c, void **socket_con
     *socket_context = w;
     if (w == NULL || info == NULL) return;
     w->fd = info->connect_fd;
-    w->awaiting_head = true;
+    w->phase = AWAITING_HEAD;
     w->since_ms = now_ms();
     pthread_mutex_lock(&dl.mu);
     w->next = dl.head;
@@ -114,19 +126,27 @@ static struct watched *watched_of(struct MHD_Connection *c) {
   return info ? info->socket_context : NULL;
 }
 
-void head_deadline_met(struct MHD_Connection *c) {
+bool request_deadline_on_call(struct MHD_Connection *c, size_t upload_data_size) {
   struct watched *w = watched_of(c);
-  if (w == NULL) return;
+  if (w == NULL) return false;
+  bool first = false;
   pthread_mutex_lock(&dl.mu);
-  w->awaiting_head = false;
+  if (w->phase == AWAITING_HEAD) {
+    w->phase = AWAITING_BODY;
+    w->since_ms = now_ms();
+    first = true;
+  } else if (w->phase == AWAITING_BODY && upload_data_size == 0) {
+    w->phase = IN_HANDLER;
+  }
   pthread_mutex_unlock(&dl.mu);
+  return first;
 }
 
-void head_deadline_rearm(struct MHD_Connection *c) {
+void request_deadline_rearm(struct MHD_Connection *c) {
   struct watched *w = watched_of(c);
   if (w == NULL) return;
   pthread_mutex_lock(&dl.mu);
-  w->awaiting_head = true;
+  w->phase = AWAITING_HEAD;
   w->since_ms = now_ms();
   pthread_mutex_unlock(&dl.mu);
 }
