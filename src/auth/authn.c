@@ -1,7 +1,5 @@
 #include "auth/authn.h"
 
-#include <gnutls/crypto.h>
-#include <gnutls/gnutls.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -95,10 +93,8 @@ bool authn_authenticate(struct ips_request *req) {
   }
   time_t now = time(NULL);
   unsigned leeway = app->cfg->jwt_leeway_s;
-  unsigned char hash[32];
   struct jwt_claims c;
-  bool cached = app->tokens && gnutls_hash_fast(GNUTLS_DIG_SHA256, token, len, hash) == 0 &&
-                token_cache_get(app->tokens, hash, now, leeway, &c);
+  bool cached = app->tokens && token_cache_get(app->tokens, token, len, now, leeway, &c);
   if (!cached) {
     const char *why;
     if (jwt_verify(app->keys, token, now, leeway, &c, &why) != IPS_OK) {
@@ -118,7 +114,7 @@ bool authn_authenticate(struct ips_request *req) {
       problem_from_status(req, st);
       return false;
     }
-    if (app->tokens) token_cache_put(app->tokens, hash, &c, now);
+    if (app->tokens) token_cache_put(app->tokens, token, len, &c, now);
   }
   set_principal(req, &c);
   return true;

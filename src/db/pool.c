@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +38,7 @@ struct db_pool {
   struct db_pool_options opt;
   struct db_conn *conns;
   pthread_mutex_t mu;
-  pthread_cond_t freed;
+  struct waiter *first_waiter, *last_waiter; /* FIFO of threads waiting for a slot */
   atomic_uint in_use;
   atomic_ulong checkout_timeouts;
   atomic_bool down;
@@ -94,11 +95,6 @@ struct db_pool *db_pool_create(const struct db_pool_options *opt) {
   for (unsigned i = 0; i < opt->size; i++) pool->conns[i].pool = pool;
   atomic_init(&pool->backoff_ms, PROBE_MIN_MS);
   pthread_mutex_init(&pool->mu, NULL);
-  pthread_condattr_t attr;
-  pthread_condattr_init(&attr);
-  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-  pthread_cond_init(&pool->freed, &attr);
-  pthread_condattr_destroy(&attr);
   return pool;
 }
 
@@ -109,7 +105,6 @@ void db_pool_destroy(struct db_pool *pool) {
     free(pool->conns[i].prepared);
   }
   pthread_mutex_destroy(&pool->mu);
-  pthread_cond_destroy(&pool->freed);
   free(pool->conns);
   free(pool);
 }
@@ -175,22 +170,76 @@ static void deadline_after(struct timespec *ts, unsigned ms) {
   }
 }
 
-/* Takes a free slot, waiting until the deadline; NULL on timeout. */
-static struct db_conn *take_slot(struct db_pool *pool) {
-  struct timespec deadline;
-  deadline_after(&deadline, pool->opt.checkout_timeout_ms);
-  struct db_conn *found = NULL;
-  pthread_mutex_lock(&pool->mu);
-  for (;;) {
-    /* Prefer a connected slot, so that a few busy threads reuse warm ones. */
-    for (unsigned i = 0; i < pool->opt.size && found == NULL; i++)
-      if (!pool->conns[i].busy && pool->conns[i].pg) found = &pool->conns[i];
-    for (unsigned i = 0; i < pool->opt.size && found == NULL; i++)
-      if (!pool->conns[i].busy) found = &pool->conns[i];
-    if (found) break;
-    if (pthread_cond_timedwait(&pool->freed, &pool->mu, &deadline) == ETIMEDOUT) break;
+/*
+ * A thread waiting for a slot, on its own stack. A slot freed while threads
+ * wait is handed to the first of them (first come, first served): the one
+ * woken does not race new arrivals for it, so no request waits behind
+ * later ones until its checkout timeout (a shared condition variable lets
+ * them barge in), and waking it is one futex call.
+ */
+struct waiter {
+  struct waiter *next;
+  struct db_conn *given; /* set by db_checkin, under the pool's lock */
+  sem_t woken;           /* posted by db_checkin after it unlocks */
+};
+
+/* A free slot, preferring a connected one so that a few busy threads reuse
+ * warm connections; NULL when all are busy. Under the pool's lock. */
+static struct db_conn *free_slot(struct db_pool *pool) {
+  struct db_conn *unconnected = NULL;
+  for (unsigned i = 0; i < pool->opt.size; i++) {
+    struct db_conn *c = &pool->conns[i];
+    if (c->busy) continue;
+    if (c->pg) return c;
+    if (unconnected == NULL) unconnected = c;
   }
-  if (found) found->busy = true;
+  return unconnected;
+}
+
+static void waiter_remove(struct db_pool *pool, struct waiter *w) {
+  struct waiter *prev = NULL;
+  for (struct waiter *it = pool->first_waiter; it; prev = it, it = it->next) {
+    if (it != w) continue;
+    if (prev) prev->next = w->next;
+    else pool->first_waiter = w->next;
+    if (pool->last_waiter == w) pool->last_waiter = prev;
+    return;
+  }
+}
+
+/* Joins the queue and waits for a slot until the deadline; NULL on
+ * timeout. Called with the pool's lock held, returns with it held. */
+static struct db_conn *wait_for_slot(struct db_pool *pool, const struct timespec *deadline) {
+  struct waiter w = {.next = NULL, .given = NULL};
+  sem_init(&w.woken, 0, 0);
+  if (pool->last_waiter) pool->last_waiter->next = &w;
+  else pool->first_waiter = &w;
+  pool->last_waiter = &w;
+  pthread_mutex_unlock(&pool->mu);
+  int rc;
+  while ((rc = sem_clockwait(&w.woken, CLOCK_MONOTONIC, deadline)) != 0 && errno == EINTR) continue;
+  pthread_mutex_lock(&pool->mu);
+  if (rc != 0) {
+    /* timed out; a slot given meanwhile is ours, its post is on the way */
+    if (w.given) sem_wait(&w.woken);
+    else waiter_remove(pool, &w);
+  }
+  sem_destroy(&w.woken);
+  return w.given;
+}
+
+/* Takes a free slot, waiting until the checkout timeout; NULL on timeout. */
+static struct db_conn *take_slot(struct db_pool *pool) {
+  pthread_mutex_lock(&pool->mu);
+  /* with threads waiting there is no free slot: they were given them */
+  struct db_conn *found = pool->first_waiter ? NULL : free_slot(pool);
+  if (found) {
+    found->busy = true;
+  } else {
+    struct timespec deadline;
+    deadline_after(&deadline, pool->opt.checkout_timeout_ms);
+    found = wait_for_slot(pool, &deadline);
+  }
   pthread_mutex_unlock(&pool->mu);
   return found;
 }
@@ -228,9 +277,18 @@ void db_checkin(struct db_conn *c) {
   }
   atomic_fetch_sub_explicit(&pool->in_use, 1, memory_order_relaxed);
   pthread_mutex_lock(&pool->mu);
-  c->busy = false;
-  pthread_cond_signal(&pool->freed);
+  struct waiter *w = pool->first_waiter;
+  if (w) {
+    /* the slot stays busy: it goes straight to the first waiter */
+    pool->first_waiter = w->next;
+    if (pool->last_waiter == w) pool->last_waiter = NULL;
+    w->given = c;
+  } else {
+    c->busy = false;
+  }
   pthread_mutex_unlock(&pool->mu);
+  /* posted outside the lock, so that the waiter wakes to a free lock */
+  if (w) sem_post(&w->woken);
 }
 
 PGconn *db_pgconn(struct db_conn *conn) { return conn->pg; }
