@@ -18,7 +18,9 @@
 #include "log.h"
 #include "auth/password.h"
 #include "auth/policy.h"
+#include "resource/resource.h"
 #include "resources/users.h"
+#include "routes.h"
 #include "server.h"
 
 static const char USAGE[] =
@@ -29,12 +31,29 @@ static const char USAGE[] =
     "             add a user; the password is read from the first line of stdin\n"
     "  version    print the version\n";
 
+/* Installs the triggers that store each engine resource's JSON, after the
+ * migrations that made their columns. */
+static bool install_stored_json(PGconn *conn) {
+  struct resource *all[ROUTES_MAX_RESOURCES];
+  size_t n = routes_resources(all, ROUTES_MAX_RESOURCES);
+  bool ok = routes_prepare_resources();
+  for (size_t i = 0; i < n && ok; i++) {
+    char msg[512];
+    if (resource_json_install(conn, all[i], msg, sizeof msg) != IPS_OK) {
+      y_log_message(Y_LOG_LEVEL_ERROR, "migrate: cannot install the stored JSON of %s: %s", all[i]->table, msg);
+      ok = false;
+    }
+  }
+  routes_release_resources();
+  return ok;
+}
+
 static int cmd_migrate(const struct ips_config *cfg) {
   PGconn *conn = PQconnectdb(cfg->database_url);
   int code = 1;
   if (PQstatus(conn) != CONNECTION_OK) {
     y_log_message(Y_LOG_LEVEL_ERROR, "migrate: cannot connect (IPS_DATABASE_URL): %s", PQerrorMessage(conn));
-  } else if (migrate_apply(conn) == IPS_OK) {
+  } else if (migrate_apply(conn) == IPS_OK && install_stored_json(conn)) {
     code = 0;
   }
   PQfinish(conn);

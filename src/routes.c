@@ -81,3 +81,35 @@ const struct route *routes_table(size_t *n) {
   *n = sizeof ROUTES / sizeof ROUTES[0];
   return ROUTES;
 }
+
+/* The engine resource of route i when no earlier route names it; else NULL. */
+static struct resource *first_use(size_t i) {
+  for (size_t j = 0; j < i; j++)
+    if (ROUTES[j].resource == ROUTES[i].resource) return NULL;
+  return ROUTES[i].resource;
+}
+
+size_t routes_resources(struct resource **out, size_t cap) {
+  size_t n = 0;
+  for (size_t i = 0; i < sizeof ROUTES / sizeof ROUTES[0]; i++) {
+    struct resource *r = first_use(i);
+    if (r && n < cap) out[n] = r;
+    if (r) n++;
+  }
+  return n;
+}
+
+bool routes_prepare_resources(void) {
+  struct resource *all[ROUTES_MAX_RESOURCES];
+  size_t n = routes_resources(all, ROUTES_MAX_RESOURCES);
+  if (n > ROUTES_MAX_RESOURCES) return false;
+  for (size_t i = 0; i < n; i++)
+    if (resource_prepare(all[i]) != IPS_OK) return false;
+  return true;
+}
+
+void routes_release_resources(void) {
+  struct resource *all[ROUTES_MAX_RESOURCES];
+  size_t n = routes_resources(all, ROUTES_MAX_RESOURCES);
+  for (size_t i = 0; i < n && i < ROUTES_MAX_RESOURCES; i++) resource_release(all[i]);
+}

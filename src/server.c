@@ -34,29 +34,6 @@
 #include "routes.h"
 #include "util/slots.h"
 
-/* The engine resource of route i when no earlier route names it; else NULL. */
-static struct resource *first_use(const struct route *routes, size_t i) {
-  for (size_t j = 0; j < i; j++)
-    if (routes[j].resource == routes[i].resource) return NULL;
-  return routes[i].resource;
-}
-
-/* Prepares each engine resource that the route table names, once. */
-static bool prepare_engine_resources(const struct route *routes, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    struct resource *r = first_use(routes, i);
-    if (r && resource_prepare(r) != IPS_OK) return false;
-  }
-  return true;
-}
-
-static void release_engine_resources(const struct route *routes, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    struct resource *r = first_use(routes, i);
-    if (r) resource_release(r);
-  }
-}
-
 /* Set on SIGTERM: every answer from then on closes its connection, so a
  * kept-alive client sends no more requests to a server that is stopping. */
 static atomic_bool draining;
@@ -232,6 +209,7 @@ static void print_listening(const struct _u_instance *inst, const struct ips_con
 }
 
 /* Refuses to serve a schema this binary does not match. */
+/* The migrations and every engine resource's stored JSON are this binary's. */
 static bool schema_is_current(struct db_pool *pool) {
   struct db_conn *conn;
   char msg[512];
@@ -240,6 +218,9 @@ static bool schema_is_current(struct db_pool *pool) {
     return false;
   }
   ips_status st = migrate_check(db_pgconn(conn), msg, sizeof msg);
+  struct resource *all[ROUTES_MAX_RESOURCES];
+  size_t n = routes_resources(all, ROUTES_MAX_RESOURCES);
+  for (size_t i = 0; i < n && st == IPS_OK; i++) st = resource_json_check(db_pgconn(conn), all[i], msg, sizeof msg);
   db_checkin(conn);
   if (st != IPS_OK) y_log_message(Y_LOG_LEVEL_ERROR, "serve: %s", msg);
   return st == IPS_OK;
@@ -290,7 +271,7 @@ int server_run(const struct ips_config *cfg) {
     code = 2;
     goto out;
   }
-  if (!prepare_engine_resources(app.routes, app.nroutes)) goto out;
+  if (!routes_prepare_resources()) goto out;
   if (cfg->auth_cache) app.tokens = token_cache_create();
   app.pool = db_pool_create(&popt);
   app.metrics = metrics_create(app.nroutes);
@@ -339,7 +320,7 @@ out:
   slots_destroy(app.password_checks);
   token_cache_destroy(app.tokens);
   jwt_keys_free(app.keys);
-  release_engine_resources(app.routes, app.nroutes);
+  routes_release_resources();
   if (code == 0) y_log_message(Y_LOG_LEVEL_INFO, "serve: stopped");
   return code;
 }

@@ -7,6 +7,7 @@
 struct resource_sql {
   char *json;                       /* json_build_object(...) of a row */
   char *json_public;                /* the same without personal data; NULL without PII fields */
+  char *json_definition;            /* CREATE FUNCTION of the trigger storing json; NULL: not stored */
   struct db_statement get;          /* $1 id [, $2 PII scope] -> version, partner, json */
   struct db_statement current;      /* $1 id -> version, partner, writable fields as json, frozen */
   struct db_statement insert;       /* fields..., partner [, PII scope] -> id, version, json */

@@ -137,6 +137,28 @@ struct resource {
   struct resource_sql *sql;         /* filled by resource_prepare */
 };
 
+/*
+ * Stored representations. A resource that is not a view (RESOURCE_BARE_JSON)
+ * keeps its full JSON, as its GET answers it, in the column api_json of its
+ * table, written by a BEFORE INSERT OR UPDATE trigger whose function the
+ * engine generates from the descriptor: reads then send text the database
+ * stores instead of building 25 key-value pairs a row. `ips-api migrate`
+ * installs the function and recomputes the column when the descriptor has
+ * changed; `serve` refuses a database whose functions are not its own. A
+ * row written with triggers off (session_replication_role = replica) has
+ * none and is built as it is read. Every new engine table needs the column
+ * (a migration adds it).
+ */
+#define RESOURCE_JSON_COLUMN "api_json"
+bool resource_stores_json(const struct resource *r);
+/* Installs (when changed) r's trigger and recomputes its column; IPS_OK or
+ * an error with a message for the operator in msg. conn is borrowed and
+ * outside a transaction. */
+ips_status resource_json_install(PGconn *conn, const struct resource *r, char *msg, size_t msglen);
+/* IPS_OK when the database stores r's JSON as this binary builds it;
+ * IPS_STALE (message: run ips-api migrate) when not. */
+ips_status resource_json_check(PGconn *conn, const struct resource *r, char *msg, size_t msglen);
+
 /* Generates the resource's SQL; IPS_ERROR (logged) on a descriptor error. */
 ips_status resource_prepare(struct resource *r);
 void resource_release(struct resource *r);

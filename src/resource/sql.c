@@ -30,28 +30,48 @@ bool resource_has_pii(const struct resource *r) {
 }
 
 /* json_build_object(...) of the record as clients see it, with or without
- * its personal data. */
-static void build_json(const struct resource *r, bool with_pii, struct strbuf *b) {
-  strbuf_puts(b, "json_build_object('id', id");
-  if (r->owned) strbuf_puts(b, ", 'partner', partner");
+ * its personal data; row is "" in a query, "NEW." in a row trigger. */
+static void build_json(const struct resource *r, bool with_pii, const char *row, struct strbuf *b) {
+  strbuf_printf(b, "json_build_object('id', %sid", row);
+  if (r->owned) strbuf_printf(b, ", 'partner', %spartner", row);
   for (size_t i = 0; i < r->nfields; i++) {
     const struct field *f = &r->fields[i];
     if ((f->flags & FIELD_WRITE_ONLY) || (!with_pii && (f->flags & FIELD_PII))) continue;
-    strbuf_printf(b, ", '%s', %s", f->name, column_of(f));
+    strbuf_printf(b, ", '%s', %s%s", f->name, row, column_of(f));
   }
   if (r->flags & RESOURCE_BARE_JSON) strbuf_puts(b, ")");
-  else strbuf_puts(b, ", 'version', version, 'created_at', created_at, 'updated_at', updated_at)");
+  else strbuf_printf(b, ", 'version', %sversion, 'created_at', %screated_at, 'updated_at', %supdated_at)", row, row, row);
+}
+
+bool resource_stores_json(const struct resource *r) { return !(r->flags & RESOURCE_BARE_JSON); }
+
+/* The full JSON as text: the stored one, or built where a row has none
+ * (a row written with triggers off). */
+static void full_json_text(const struct resource_sql *s, struct strbuf *b) {
+  if (s->json_definition) strbuf_printf(b, "coalesce(%s, %s::text)", RESOURCE_JSON_COLUMN, s->json);
+  else strbuf_printf(b, "%s::text", s->json);
 }
 
 /* The JSON a caller sees: with personal data only where parameter $pii says
  * so ('*': every row; a partner code: that partner's rows; NULL: none). */
 static void json_for_caller(const struct resource_sql *s, int pii, struct strbuf *b) {
   if (s->json_public == NULL) {
-    strbuf_printf(b, "%s::text", s->json);
+    full_json_text(s, b);
     return;
   }
-  strbuf_printf(b, "(CASE WHEN $%d::text = '*' OR partner = $%d::text THEN %s ELSE %s END)::text", pii, pii,
-                s->json, s->json_public);
+  strbuf_printf(b, "CASE WHEN $%d::text = '*' OR partner = $%d::text THEN ", pii, pii);
+  full_json_text(s, b);
+  strbuf_printf(b, " ELSE %s::text END", s->json_public);
+}
+
+/* The trigger function that stores a row's JSON as it is written. The
+ * function's zone is UTC, as the service's sessions are, so the timestamps
+ * read the same whoever writes. */
+static void build_json_function(const struct resource *r, struct strbuf *b) {
+  strbuf_printf(b, "CREATE OR REPLACE FUNCTION %s_%s() RETURNS trigger LANGUAGE plpgsql SET TimeZone = 'UTC' AS $fn$"
+                   " BEGIN NEW.%s := ", RESOURCE_JSON_COLUMN, r->table, RESOURCE_JSON_COLUMN);
+  build_json(r, true, "NEW.", b);
+  strbuf_puts(b, "::text; RETURN NEW; END $fn$");
 }
 
 /* The writable fields as stored, for merging a patch into. */
@@ -243,11 +263,16 @@ ips_status resource_prepare(struct resource *r) {
   r->sql = s;
   prefix_of(r, prefix, sizeof prefix);
   strbuf_init(&b);
-  build_json(r, true, &b);
+  build_json(r, true, "", &b);
   s->json = strbuf_steal(&b);
   if (resource_has_pii(r)) {
-    build_json(r, false, &b);
+    build_json(r, false, "", &b);
     s->json_public = strbuf_steal(&b);
+  }
+  if (resource_stores_json(r)) {
+    build_json_function(r, &b);
+    s->json_definition = strbuf_steal(&b);
+    if (s->json_definition == NULL) return IPS_ERROR;
   }
   if (s->json == NULL) return IPS_ERROR;
   bool ok = true;
@@ -296,6 +321,7 @@ void resource_release(struct resource *r) {
   if (s == NULL) return;
   free(s->json);
   free(s->json_public);
+  free(s->json_definition);
   free_statement(&s->get);
   free_statement(&s->current);
   free_statement(&s->insert);
