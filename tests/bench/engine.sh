@@ -95,8 +95,8 @@ sql list | perl -pe 's/\$(\d+)::integer(?=\s*$)/51/; s/\$\d+::(\w+)/NULL::$1/g' 
 echo "SELECT json_agg(e) FROM (SELECT * FROM es_entities WHERE deleted_at IS NULL
   ORDER BY created_at DESC, id DESC LIMIT 50) e;" > "$work/list_min.sql"
 
-# api_get LABEL: the GET by id on the running server (after a warm-up); sets get_rps, get_p99
-# and get_rss (the peak RSS after it).
+# api_get LABEL: the GET by id on the running server, after a warm-up; sets
+# get_rps, get_p99 and get_rss (the server's peak RSS after it).
 api_get() {
   bench_warm "$BASE" "${auth[@]}" -s tests/bench/wrk/random_get.lua -- "$work/ids"
   bench_wrk "$1" "$BASE" "${auth[@]}" -s tests/bench/wrk/random_get.lua -- "$work/ids"
@@ -163,5 +163,6 @@ bench_target "List of 50" "API/pgbench-json_agg" "$(bench_div "$list_rps" "$agg_
 bench_target "List of 50" "API p99/pgbench-json_agg p99" "$(bench_div "$list_p99" "$agg_p99")" "<=" 2
 bench_target "Create" "API/pgbench-same-transaction" "$(bench_div "$create_rps" "$create_tps")" ">=" 0.5
 bench_target "RSS" "peak MiB under GET" "$(awk -v a="$tpc_rss" -v b="$pool_rss" 'BEGIN {print (a + 0 > b + 0 ? a : b)}')" "<=" 40
-echo "(no target) List of 50: API/Fastify $(bench_div "$list_rps" "$peer_list_rps");" \
+list_vs_peer=$(bench_div "$list_rps" "$peer_list_rps")
+echo "(no target) List of 50: API/Fastify ${list_vs_peer:+$(printf '%.2f' "$list_vs_peer")}${list_vs_peer:--};" \
   "GET by id p99: thread-per-conn ${tpc_p99}ms, pool mode ${pool_p99}ms"

@@ -163,7 +163,8 @@ pgb() {
 
 # bench_target LABEL WHAT VALUE OP LIMIT: one line of a targets block, e.g.
 #   GET by id: API/pgbench-minimal 0.47 (target >= 0.5) FAIL
-# OP is >= or <=; an empty VALUE (a peer that did not run) is SKIP.
+# OP is >= or <=; VALUE is compared as given and printed to 2 decimals; an
+# empty VALUE (a peer that did not run) is SKIP.
 bench_target() {
   local label=$1 what=$2 value=$3 op=$4 limit=$5
   if [ -z "$value" ]; then
@@ -172,11 +173,12 @@ bench_target() {
   fi
   awk -v l="$label" -v w="$what" -v v="$value" -v op="$op" -v t="$limit" 'BEGIN {
     ok = op == ">=" ? v + 0 >= t + 0 : v + 0 <= t + 0
-    printf "%s: %s %s (target %s %s) %s\n", l, w, v, op, t, ok ? "PASS" : "FAIL" }'
+    printf "%s: %s %.2f (target %s %s) %s\n", l, w, v, op, t, ok ? "PASS" : "FAIL" }'
 }
 
-# bench_div A B [DIGITS]: A / B, or nothing when either is missing.
+# bench_div A B: A / B (unrounded: bench_target compares, then rounds), or
+# nothing when either is missing.
 bench_div() {
   [ -n "$1" ] && [ -n "$2" ] || return 0
-  awk -v a="$1" -v b="$2" -v d="${3:-2}" 'BEGIN {if (b + 0 > 0) printf "%.*f", d, a / b}'
+  awk -v a="$1" -v b="$2" 'BEGIN {if (b + 0 > 0) printf "%.6f", a / b}'
 }
