@@ -164,5 +164,6 @@ bench_target "List of 50" "API p99/pgbench-json_agg p99" "$(bench_div "$list_p99
 bench_target "Create" "API/pgbench-same-transaction" "$(bench_div "$create_rps" "$create_tps")" ">=" 0.5
 bench_target "RSS" "peak MiB under GET" "$(awk -v a="$tpc_rss" -v b="$pool_rss" 'BEGIN {print (a + 0 > b + 0 ? a : b)}')" "<=" 40
 list_vs_peer=$(bench_div "$list_rps" "$peer_list_rps")
-echo "(no target) List of 50: API/Fastify ${list_vs_peer:+$(printf '%.2f' "$list_vs_peer")}${list_vs_peer:--};" \
+[ -n "$list_vs_peer" ] && list_vs_peer=$(printf '%.2f' "$list_vs_peer")
+echo "(no target) List of 50: API/Fastify ${list_vs_peer:--};" \
   "GET by id p99: thread-per-conn ${tpc_p99}ms, pool mode ${pool_p99}ms"
