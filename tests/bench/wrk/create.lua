@@ -1,6 +1,8 @@
 -- POST /v1/es-entities with a distinct, valid NIP on every request: the
 -- first digit comes from the run (argument after "--"), the second from the
--- wrk thread, the next seven from a counter; then the checksum.
+-- wrk thread, the next seven from a counter; then the checksum. Each request
+-- has an Idempotency-Key of its own (bench-NIP), so that the server claims
+-- and stores one as a client retrying safely would make it do.
 local threads = 0
 local counter = 0
 local run = 1
@@ -28,10 +30,11 @@ local function next_nip()
 end
 
 function request()
+  local nip = next_nip()
   local body = string.format(
-    '{"name":"Bench POST %s","legal_form":"cis","teryt_gmina":"1604013","nip":"%s"}', counter, next_nip())
+    '{"name":"Bench POST %s","legal_form":"cis","teryt_gmina":"1604013","nip":"%s"}', counter, nip)
   -- wrk.format uses these headers instead of the -H ones: keep those too
-  local headers = {["Content-Type"] = "application/json"}
+  local headers = {["Content-Type"] = "application/json", ["Idempotency-Key"] = "bench-" .. nip}
   for k, v in pairs(wrk.headers) do headers[k] = v end
   return wrk.format("POST", "/v1/es-entities", headers, body)
 end
