@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # The reports at scale: 100 000 ES entities, 1 000 000 beneficiaries,
 # 300 000 deliveries and 3 000 000 attendance rows generated in PostgreSQL
-# (triggers off for the load), then the time of the indicators report for a
-# full year and of the participant CSV export, and the server's peak RSS
-# during the export.
+# (triggers off for the load, then the indicators' summary rebuilt), then
+# the time of the indicators report for a full year (also for one partner),
+# checked against the straightforward query over the raw rows
+# (indicators_raw.sql), and the participant CSV export's rows/s and the
+# server's peak RSS before and after it. Ends with a PASS or FAIL line per
+# target: indicators <= 1 s and identical, CSV >= 150 000 rows/s with the
+# peak RSS at most 16 MiB above what it was before.
 #   tests/bench/reports_scale.sh      (the data is made once in .data/bench-pg)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -49,6 +53,7 @@ SELECT d.id, b.id, d.partner, (d.n + k) % 10 <> 0
   JOIN scale_beneficiaries b ON b.n = 1 + (d.n * 10 + k * 7919) % 1000000
 ON CONFLICT DO NOTHING;
 SET session_replication_role = DEFAULT;
+SELECT report_rebuild();  -- the loader bypassed the summary's triggers
 ANALYZE;
 SQL
 fi
@@ -61,15 +66,47 @@ bench_start_server
 token=$(curl -s "$BASE/v1/auth/token" -H 'Content-Type: application/json' \
   -d "{\"grant_type\":\"password\",\"username\":\"$user\",\"password\":\"bench-password-$$\"}" |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
-for i in 1 2 3; do
-  curl -s -o /dev/null -w "indicators 2025 (run $i): %{time_total} s, HTTP %{http_code}\n" \
-    "$BASE/v1/reports/indicators?from=2025-01-01&to=2025-12-31" -H "Authorization: Bearer $token"
-done
-curl -s -o /dev/null -w "indicators 2025, partner byczyna: %{time_total} s\n" \
-  "$BASE/v1/reports/indicators?from=2025-01-01&to=2025-12-31&partner=byczyna" -H "Authorization: Bearer $token"
+result=0
+verdict() {  # verdict NAME OK DETAIL
+  if [ "$2" = 1 ]; then echo "PASS $1 ($3)"; else echo "FAIL $1 ($3)"; result=1; fi
+}
+compare() {  # compare API.json RAW.json: prints IDENTICAL or the differences
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+from decimal import Decimal
+a, b = (json.load(open(f), parse_float=Decimal) for f in sys.argv[1:3])
+print("IDENTICAL" if a == b else "DIFFERENT: api %s raw %s" % (json.dumps(a, default=str)[:300], json.dumps(b, default=str)[:300]))
+PY
+}
+indicators() {  # indicators LABEL PARTNER: times the API (3 runs), compares with the raw query
+  local label=$1 partner=$2 worst=0 t
+  for i in 1 2 3; do
+    t=$(curl -s -o "$PWD/.data/indicators-api.json" -w '%{time_total}' -H "Authorization: Bearer $token" \
+      "$BASE/v1/reports/indicators?from=2025-01-01&to=2025-12-31${partner:+&partner=$partner}")
+    echo "indicators $label (run $i): $t s"
+    worst=$(python3 -c "print(max($worst, $t))")
+  done
+  psql -Atq "$IPS_DATABASE_URL" -v from=2025-01-01 -v to=2025-12-31 -v partner="$partner" \
+    -f tests/bench/indicators_raw.sql > "$PWD/.data/indicators-raw.json"
+  local same
+  same=$(compare .data/indicators-api.json .data/indicators-raw.json)
+  verdict "indicators $label <= 1 s" "$(python3 -c "print(int($worst <= 1.0))")" "slowest of 3: $worst s"
+  verdict "indicators $label identical to the raw query" "$([ "$same" = IDENTICAL ] && echo 1 || echo 0)" "$same"
+  rm -f .data/indicators-api.json .data/indicators-raw.json
+}
+indicators 2025 ""
+indicators "2025, partner byczyna" byczyna
 rss_before=$(bench_peak_rss)
-curl -s -w "participants.csv 2025: %{time_total} s, %{size_download} bytes, HTTP %{http_code}\n" -o "$PWD/.data/participants-scale.csv" \
-  "$BASE/v1/reports/participants.csv?from=2025-01-01&to=2025-12-31" -H "Authorization: Bearer $token"
-echo "CSV rows: $(( $(wc -l < .data/participants-scale.csv) - 1 ))"
-echo "server peak RSS: $rss_before MiB before the export, $(bench_peak_rss) MiB after it"
+out=$(curl -s -w '%{time_total} %{size_download} %{http_code}' -o "$PWD/.data/participants-scale.csv" \
+  "$BASE/v1/reports/participants.csv?from=2025-01-01&to=2025-12-31" -H "Authorization: Bearer $token")
+rss_after=$(bench_peak_rss)
+read -r seconds bytes code <<<"$out"
+rows=$(( $(wc -l < .data/participants-scale.csv) - 1 ))
+rate=$(python3 -c "print(int($rows / $seconds))")
+echo "participants.csv 2025: $seconds s, $bytes bytes, HTTP $code, $rows rows, $rate rows/s"
+echo "server peak RSS: $rss_before MiB before the export, $rss_after MiB after it"
+verdict "participants.csv >= 150000 rows/s" "$(python3 -c "print(int($code == 200 and $rate >= 150000))")" "$rate rows/s"
+verdict "participants.csv memory flat" "$(python3 -c "print(int($rss_after - $rss_before <= 16))")" \
+  "peak RSS $rss_before -> $rss_after MiB"
 rm -f .data/participants-scale.csv
+exit $result
