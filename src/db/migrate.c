@@ -71,6 +71,14 @@ ips_status migrate_check(PGconn *conn, char *msg, size_t msglen) {
   int rows = PQntuples(res);
   for (int i = 0; i < rows; i++) {
     int version = atoi(PQgetvalue(res, i, 0));
+    if ((size_t)i < migrations_count && migrations[i].version < version) {
+      /* this binary's migration i was skipped by whoever made the later ones */
+      snprintf(msg, msglen, "migration %s of this binary was never applied, but %s after it was: "
+               "migrations are not applied out of order; restore the database or migrate it with the "
+               "build that made it", migrations[i].name, PQgetvalue(res, i, 1));
+      st = IPS_CONFLICT;
+      goto out;
+    }
     if ((size_t)i >= migrations_count || migrations[i].version != version) {
       snprintf(msg, msglen, "the database has migration %s, which this binary does not know: "
                "it is newer than this binary", PQgetvalue(res, i, 1));

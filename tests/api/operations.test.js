@@ -99,6 +99,20 @@ test('an applied migration that changed is refused by migrate and by serve', asy
   assert.match(s.stderr, /changed after it was applied/);
 });
 
+test('a migration skipped while a later one was applied is named by migrate and serve, never passed over', async () => {
+  const url = await migrated();
+  // as a database migrated by a build without the one before the newest
+  await psql(url, `DELETE FROM schema_migrations WHERE version =
+    (SELECT version FROM schema_migrations ORDER BY version DESC OFFSET 1 LIMIT 1)`);
+  const m = await run(['migrate'], { env: { IPS_DATABASE_URL: url } });
+  assert.notEqual(m.code, 0, 'migrate does not call such a schema current');
+  assert.match(m.stderr, /migration \d{4}_\w+ of this binary was never applied, but \d{4}_\w+ after it was/);
+  assert.doesNotMatch(m.stderr, /schema is current/);
+  const s = await run(['serve'], { env: { ...SERVE_ENV, IPS_DATABASE_URL: url } });
+  assert.notEqual(s.code, 0);
+  assert.match(s.stderr, /never applied/);
+});
+
 test('version prints the version and the schema it needs', async () => {
   const r = await run(['version']);
   assert.equal(r.code, 0);
