@@ -82,6 +82,12 @@ ips_status resource_json_install(PGconn *conn, const struct resource *r, char *m
   } else if (changed) {
     y_log_message(Y_LOG_LEVEL_INFO, "migrate: %s stores its JSON as %s builds it now (rows recomputed)", r->table,
                   r->name);
+    /* every row was rewritten: reclaim the old versions and renew the
+     * planner's figures now, not when autovacuum comes round */
+    char vacuum[160];
+    snprintf(vacuum, sizeof vacuum, "VACUUM (ANALYZE) %s", r->table);
+    if (!run(conn, vacuum, msg, msglen))
+      y_log_message(Y_LOG_LEVEL_WARNING, "migrate: cannot vacuum %s: %s", r->table, msg);
   }
   free(installed);
   free(sql);
