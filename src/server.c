@@ -30,6 +30,7 @@
 #include "auth/jwt.h"
 #include "auth/password.h"
 #include "auth/token_cache.h"
+#include "resource/read_batch.h"
 #include "resource/resource.h"
 #include "routes.h"
 #include "util/slots.h"
@@ -271,6 +272,8 @@ int server_run(const struct ips_config *cfg) {
     code = 2;
     goto out;
   }
+  /* in pool mode a request waiting for a batch would hold up its worker */
+  read_batch_set_senders(cfg->thread_per_connection ? 0 : cfg->threads);
   if (!routes_prepare_resources()) goto out;
   if (cfg->auth_cache) app.tokens = token_cache_create();
   app.pool = db_pool_create(&popt);

@@ -12,6 +12,7 @@
 #include "http/problem.h"
 #include "http/response.h"
 #include "resource/engine_sql.h"
+#include "resource/read_batch.h"
 #include "resource/idempotency.h"
 #include "resource/resource.h"
 #include "resource/values.h"
@@ -162,27 +163,27 @@ static const char *path_id(struct ips_request *req) {
 
 void resource_get(struct ips_request *req) {
   const struct resource *r = resource_of(req);
-  struct db_conn *conn;
-  PGresult *res = NULL;
   if (!request_no_query(req)) return;
   const char *id = path_id(req);
   if (id == NULL) return;
-  const char *values[] = {id, pii_scope(req)};
-  ips_status st = request_db(req, &conn);
-  if (st == IPS_OK) st = db_exec(conn, &r->sql->get, values, &res);
+  struct read_result read;
+  ips_status st = read_batch_get(r->sql->reads, req, id, pii_scope(req), &read);
   if (st != IPS_OK) {
     problem_from_status(req, st);
-    goto out;
+    return;
   }
-  if (PQntuples(res) == 0) {
+  const PGresult *res = read.res;
+  int row = read.row;
+  if (row < 0) {
     problem_send(req, 404, "no such record");
     goto out;
   }
-  if (!request_may(req, record_owner(res))) goto out;
-  if (precondition_not_modified(req, atoll(PQgetvalue(res, 0, 0)))) goto out;
-  respond_copy(req, 200, "application/json", PQgetvalue(res, 0, 2), (size_t)PQgetlength(res, 0, 2));
+  int c = read.col; /* version, partner, json */
+  if (!request_may(req, PQgetisnull(res, row, c + 1) ? "" : PQgetvalue(res, row, c + 1))) goto out;
+  if (precondition_not_modified(req, atoll(PQgetvalue(res, row, c)))) goto out;
+  respond_copy(req, 200, "application/json", PQgetvalue(res, row, c + 2), (size_t)PQgetlength(res, row, c + 2));
 out:
-  PQclear(res);
+  read_result_release(&read);
 }
 
 /*

@@ -9,6 +9,8 @@ struct resource_sql {
   char *json_public;                /* the same without personal data; NULL without PII fields */
   char *json_definition;            /* CREATE FUNCTION of the trigger storing json; NULL: not stored */
   struct db_statement get;          /* $1 id [, $2 PII scope] -> version, partner, json */
+  struct db_statement get_many;     /* $1 ids[], $2 PII scopes[] -> place in $1, version, partner, json */
+  struct read_batcher *reads;       /* GET by id, batched over get_many */
   struct db_statement current;      /* $1 id -> version, partner, writable fields as json, frozen */
   struct db_statement insert;       /* fields..., partner [, PII scope] -> id, version, json */
   struct db_statement update;       /* $1 id, $2 version, fields..., partner [, PII scope] -> id, version, json */

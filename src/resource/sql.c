@@ -5,6 +5,7 @@
 #include <yder.h>
 
 #include "resource/engine_sql.h"
+#include "resource/read_batch.h"
 #include "util/strbuf.h"
 
 static const char *column_of(const struct field *f) { return f->column ? f->column : f->name; }
@@ -52,16 +53,36 @@ static void full_json_text(const struct resource_sql *s, struct strbuf *b) {
   else strbuf_printf(b, "%s::text", s->json);
 }
 
-/* The JSON a caller sees: with personal data only where parameter $pii says
- * so ('*': every row; a partner code: that partner's rows; NULL: none). */
-static void json_for_caller(const struct resource_sql *s, int pii, struct strbuf *b) {
+/* The JSON a caller sees: with personal data only where the scope (SQL
+ * text, e.g. "$2::text") says so ('*': every row; a partner code: that
+ * partner's rows; NULL: none). */
+static void json_in_scope(const struct resource_sql *s, const char *scope, struct strbuf *b) {
   if (s->json_public == NULL) {
     full_json_text(s, b);
     return;
   }
-  strbuf_printf(b, "CASE WHEN $%d::text = '*' OR partner = $%d::text THEN ", pii, pii);
+  strbuf_printf(b, "CASE WHEN %s = '*' OR partner = %s THEN ", scope, scope);
   full_json_text(s, b);
   strbuf_printf(b, " ELSE %s::text END", s->json_public);
+}
+
+/* The same with the scope in parameter $pii. */
+static void json_for_caller(const struct resource_sql *s, int pii, struct strbuf *b) {
+  char scope[24];
+  snprintf(scope, sizeof scope, "$%d::text", pii);
+  json_in_scope(s, scope, b);
+}
+
+/* Reads of many records at once, for the read batcher: $1 the ids, $2 each
+ * one's PII scope, as arrays; a row for each id that names a live record,
+ * with the id's place in $1 (from 1). The columns of the requests are
+ * named so that no column of a table has their names. */
+static void build_get_many(const struct resource *r, const struct resource_sql *s, struct strbuf *b) {
+  strbuf_printf(b, "SELECT want.want_place, version, %s, ", r->owned ? "partner" : "NULL::text");
+  json_in_scope(s, "want.want_scope", b);
+  strbuf_printf(b, " FROM unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS want(want_id, want_scope, want_place)"
+                   " JOIN %s ON id = want.want_id AND deleted_at IS NULL", r->table);
+  if (r->list_where) strbuf_printf(b, " AND (%s)", r->list_where);
 }
 
 /* The trigger function that stores a row's JSON as it is written. The
@@ -281,6 +302,9 @@ ips_status resource_prepare(struct resource *r) {
   strbuf_printf(&b, " FROM %s WHERE id = $1::uuid AND deleted_at IS NULL", r->table);
   if (r->list_where) strbuf_printf(&b, " AND (%s)", r->list_where);
   ok &= statement(&s->get, &b, prefix, "get", "", s->json_public ? 2 : 1, false);
+  build_get_many(r, s, &b);
+  ok &= statement(&s->get_many, &b, prefix, "get_many", "", 2, false);
+  ok &= (s->reads = read_batcher_create(&s->get_many, &s->get)) != NULL;
   build_current(r, &b);
   ok &= statement(&s->current, &b, prefix, "current", "", 1, true);
   build_insert(r, s, &b, &n);
@@ -323,6 +347,8 @@ void resource_release(struct resource *r) {
   free(s->json_public);
   free(s->json_definition);
   free_statement(&s->get);
+  free_statement(&s->get_many);
+  read_batcher_destroy(s->reads);
   free_statement(&s->current);
   free_statement(&s->insert);
   free_statement(&s->update);

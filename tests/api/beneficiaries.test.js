@@ -1032,3 +1032,35 @@ test('hostile ids and query values on every beneficiary route are 404 or 400, ne
     assert.ok(res.json.items.every((b) => `${b.first_name} ${b.last_name}`.toLowerCase().includes(q.toLowerCase())), `q=${q} matches only what contains it`);
   }
 });
+
+// ---- many reads at once ----
+
+test('forty reads at once by every role, of both partners\' records and of unknown ids, each get their own record with their own view of its PII', async () => {
+  // reads that arrive together are sent to the database together: no
+  // answer may carry another request's record or another caller's view
+  const records = [];
+  for (const owner of [S.coordinator.byczyna, S.coordinator.chorzow]) {
+    for (let i = 0; i < 3; i++) records.push(await made({}, owner));
+  }
+  const readers = S.all;
+  const plan = [];
+  for (let i = 0; i < 40; i++) {
+    const who = readers[i % readers.length];
+    const rec = i % 8 === 7 ? null : records[i % records.length];
+    plan.push({ who, rec });
+  }
+  const answers = await Promise.all(plan.map(({ who, rec }) => get(who, rec ? rec.id : R.UNKNOWN_ID)));
+  answers.forEach((res, i) => {
+    const { who, rec } = plan[i];
+    if (rec === null) {
+      expectProblem(res, 404);
+      return;
+    }
+    assert.equal(res.status, 200, `${who.label}: ${res.text}`);
+    assert.equal(res.json.id, rec.id, `${who.label} got the record it asked for`);
+    assert.equal(res.json.last_name, rec.last_name);
+    assert.equal(res.headers.get('etag'), '"1"');
+    if (seesPii(who, rec.partner)) assert.equal(res.json.pesel, rec.pesel, `${who.label} sees the PESEL of a ${rec.partner} record`);
+    else assert.equal(res.json.pesel, undefined, `${who.label} does not see the PESEL of a ${rec.partner} record`);
+  });
+});
