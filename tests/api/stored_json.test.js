@@ -80,6 +80,20 @@ test('every record\'s stored JSON is what its columns give now, after creates, p
   }
 });
 
+test('the trigger that stores the JSON is the last BEFORE trigger of each table, so that it sees the row as it is written', async () => {
+  // BEFORE ROW triggers fire in name order: one named after zz_api_json
+  // could change the row after its JSON was stored
+  const tables = Object.keys(STORED).map((t) => `'${t}'`).join(', ');
+  const later = await psql(DB, `SELECT string_agg(c.relname || '.' || t.tgname, ', ')
+      FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+     WHERE c.relname IN (${tables}) AND NOT t.tgisinternal
+       AND (t.tgtype & 2) <> 0 AND (t.tgtype & 1) <> 0 AND t.tgname > 'zz_api_json'`);
+  assert.equal(later, '', `BEFORE ROW triggers after zz_api_json: ${later}`);
+  const installed = await psql(DB, `SELECT count(DISTINCT c.relname) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+     WHERE c.relname IN (${tables}) AND t.tgname = 'zz_api_json' AND t.tgenabled = 'O'`);
+  assert.equal(installed, String(Object.keys(STORED).length), 'every engine table has it, enabled');
+});
+
 test('an erased beneficiary\'s stored JSON holds none of its personal data', async () => {
   const { erased } = await writeEveryWay();
   const stored = await psql(DB, `SELECT api_json FROM beneficiaries WHERE id = '${erased.id}'`);
