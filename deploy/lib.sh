@@ -6,8 +6,9 @@ BUILD_PACKAGES=(gcc pkg-config meson ninja-build python3
   libulfius-dev libmicrohttpd-dev libjansson-dev libpq-dev libjwt-gnutls-dev
   liborcania-dev libyder-dev libgnutls28-dev libargon2-dev
   postgresql-15 postgresql-client-15)
-# ... and to test it (systemd-analyze and nginx -t check the files in deploy/).
-TEST_PACKAGES=(libcmocka-dev systemd nginx-light openssl)
+# ... and to test it (systemd-analyze and nginx -t check the files in deploy/;
+# an API test runs the service behind PgBouncer).
+TEST_PACKAGES=(libcmocka-dev systemd nginx-light openssl pgbouncer)
 
 log() { printf '==> %s\n' "$*" >&2; }
 

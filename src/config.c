@@ -186,6 +186,14 @@ ips_status config_load(struct ips_config *cfg, bool need_database, char *err, si
     return IPS_INVALID;
   }
   cfg->database_url = dup_or_null(db && *db ? db : NULL);
+  /* behind PgBouncer in transaction mode, what needs a session of its own
+   * (LISTEN for the long polls, migrate's advisory lock) goes direct */
+  const char *direct = getenv("IPS_DIRECT_DATABASE_URL");
+  if (direct && *direct && strncmp(direct, "postgresql://", 13) != 0 && strncmp(direct, "postgres://", 11) != 0) {
+    snprintf(err, errlen, "IPS_DIRECT_DATABASE_URL must be a postgresql:// URI");
+    return IPS_INVALID;
+  }
+  cfg->direct_database_url = dup_or_null(direct && *direct ? direct : db && *db ? db : NULL);
 
   const char *listen = env_or("IPS_LISTEN", "127.0.0.1:8080");
   snprintf(cfg->listen, sizeof cfg->listen, "%s", listen);
@@ -298,6 +306,7 @@ ips_status config_load(struct ips_config *cfg, bool need_database, char *err, si
 
 void config_free(struct ips_config *cfg) {
   free(cfg->database_url);
+  free(cfg->direct_database_url);
   free(cfg->jwt_secret);
   free(cfg->jwt_private_key_file);
   free(cfg->jwt_public_key_file);

@@ -49,7 +49,8 @@ static bool install_stored_json(PGconn *conn) {
 }
 
 static int cmd_migrate(const struct ips_config *cfg) {
-  PGconn *conn = PQconnectdb(cfg->database_url);
+  /* a session of its own: the advisory lock must stay on one connection */
+  PGconn *conn = PQconnectdb(cfg->direct_database_url);
   int code = 1;
   if (PQstatus(conn) != CONNECTION_OK) {
     y_log_message(Y_LOG_LEVEL_ERROR, "migrate: cannot connect (IPS_DATABASE_URL): %s", PQerrorMessage(conn));

@@ -288,7 +288,7 @@ int server_run(const struct ips_config *cfg) {
     goto out;
   }
   if (!schema_is_current(app.pool)) goto out;
-  app.notifier = notifier_start(cfg->database_url, cfg->long_poll_max);
+  app.notifier = notifier_start(cfg->direct_database_url, cfg->long_poll_max);
   /* ulfius wants a port > 0 here; MHD_OPTION_SOCK_ADDR decides the real one. */
   if (ulfius_init_instance(&inst, 1, NULL, NULL) != U_OK) {
     y_log_message(Y_LOG_LEVEL_ERROR, "serve: cannot set up the HTTP instance");
