@@ -45,6 +45,7 @@ struct slots;
 struct app {
   const struct ips_config *cfg;     /* borrowed */
   struct db_pool *pool;             /* owned by server.c */
+  struct db_pool *replica;          /* owned by server.c; NULL without IPS_REPLICA_DATABASE_URL */
   const struct route *routes;       /* static */
   size_t nroutes;
   struct metrics *metrics;          /* owned by server.c */

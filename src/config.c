@@ -194,6 +194,13 @@ ips_status config_load(struct ips_config *cfg, bool need_database, char *err, si
     return IPS_INVALID;
   }
   cfg->direct_database_url = dup_or_null(direct && *direct ? direct : db && *db ? db : NULL);
+  /* a streaming replica for the reads that may lag a few seconds */
+  const char *replica = getenv("IPS_REPLICA_DATABASE_URL");
+  if (replica && *replica && strncmp(replica, "postgresql://", 13) != 0 && strncmp(replica, "postgres://", 11) != 0) {
+    snprintf(err, errlen, "IPS_REPLICA_DATABASE_URL must be a postgresql:// URI");
+    return IPS_INVALID;
+  }
+  cfg->replica_database_url = dup_or_null(replica);
 
   const char *listen = env_or("IPS_LISTEN", "127.0.0.1:8080");
   snprintf(cfg->listen, sizeof cfg->listen, "%s", listen);
@@ -307,6 +314,7 @@ ips_status config_load(struct ips_config *cfg, bool need_database, char *err, si
 void config_free(struct ips_config *cfg) {
   free(cfg->database_url);
   free(cfg->direct_database_url);
+  free(cfg->replica_database_url);
   free(cfg->jwt_secret);
   free(cfg->jwt_private_key_file);
   free(cfg->jwt_public_key_file);

@@ -21,6 +21,7 @@
 struct ips_config {
   char *database_url;               /* owned */
   char *direct_database_url;        /* owned: IPS_DIRECT_DATABASE_URL, else database_url */
+  char *replica_database_url;       /* owned: IPS_REPLICA_DATABASE_URL; NULL: none */
   char listen[96];                  /* as given, for messages */
   struct sockaddr_storage listen_addr;
   socklen_t listen_addr_len;

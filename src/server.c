@@ -255,7 +255,7 @@ int server_run(const struct ips_config *cfg) {
   bool inst_ready = false;
   struct db_pool_options popt = {cfg->database_url, cfg->db_pool_size, cfg->db_checkout_timeout_ms,
                                  cfg->db_prepared_statements};
-  struct app app = {cfg, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL};
+  struct app app = {.cfg = cfg};
   app.routes = routes_table(&app.nroutes);
 
   /* Signals go to sigwait() below, not to the worker threads made from here on. */
@@ -277,12 +277,17 @@ int server_run(const struct ips_config *cfg) {
   if (!routes_prepare_resources()) goto out;
   if (cfg->auth_cache) app.tokens = token_cache_create();
   app.pool = db_pool_create(&popt);
+  /* the replica's pool: a few connections, for the reports */
+  struct db_pool_options ropt = {cfg->replica_database_url, cfg->db_pool_size / 4 + 2, cfg->db_checkout_timeout_ms,
+                                 cfg->db_prepared_statements};
+  if (cfg->replica_database_url) app.replica = db_pool_create(&ropt);
   app.metrics = metrics_create(app.nroutes);
   app.password_checks = slots_create(cfg->password_checks);
   /* made now, so that the first sign-in of an unknown user costs no more
    * than any other */
   password_dummy_hash();
   if (app.pool == NULL || app.metrics == NULL || app.password_checks == NULL ||
+      (cfg->replica_database_url && app.replica == NULL) ||
       (cfg->auth_cache && app.tokens == NULL)) {
     y_log_message(Y_LOG_LEVEL_ERROR, "serve: out of memory");
     goto out;
@@ -319,6 +324,7 @@ out:
   request_deadline_stop();
   notifier_stop(app.notifier);
   db_pool_destroy(app.pool);
+  db_pool_destroy(app.replica);
   metrics_destroy(app.metrics);
   slots_destroy(app.password_checks);
   token_cache_destroy(app.tokens);

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdatomic.h>
@@ -244,6 +245,19 @@ static struct db_conn *take_slot(struct db_pool *pool) {
   return found;
 }
 
+/* An idle connection has nothing to read unless the server closed it
+ * (stopped, restarted, or ended the session): then reading now marks it
+ * bad, and the checkout connects again (or says the database is down)
+ * instead of handing out a connection whose first query fails. */
+static void noticed_closed(PGconn *pg) {
+  /* the server's last message and the end of the stream may need two reads */
+  for (int i = 0; i < 4 && PQstatus(pg) == CONNECTION_OK; i++) {
+    struct pollfd pfd = {PQsocket(pg), POLLIN, 0};
+    if (pfd.fd < 0 || poll(&pfd, 1, 0) <= 0) return;
+    if (!PQconsumeInput(pg)) return; /* the end: PQstatus now says so */
+  }
+}
+
 ips_status db_checkout(struct db_pool *pool, struct db_conn **out) {
   *out = NULL;
   struct db_conn *c = take_slot(pool);
@@ -257,6 +271,7 @@ ips_status db_checkout(struct db_pool *pool, struct db_conn **out) {
     return IPS_UNAVAILABLE;
   }
   atomic_fetch_add_explicit(&pool->in_use, 1, memory_order_relaxed);
+  if (c->pg && PQstatus(c->pg) == CONNECTION_OK) noticed_closed(c->pg);
   if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
     if (conn_connect(c) != IPS_OK) {
       db_checkin(c);

@@ -29,6 +29,7 @@ struct route_metrics {
 struct metrics {
   size_t nroutes;
   atomic_long in_flight;
+  atomic_ulong replica_reads, replica_fallbacks;
   struct route_metrics routes[]; /* 2 * nroutes + 1 */
 };
 
@@ -39,6 +40,11 @@ struct metrics *metrics_create(size_t nroutes) {
 }
 
 void metrics_destroy(struct metrics *m) { free(m); }
+
+void metrics_replica_read(struct metrics *m, bool from_replica) {
+  if (m == NULL) return;
+  atomic_fetch_add_explicit(from_replica ? &m->replica_reads : &m->replica_fallbacks, 1, memory_order_relaxed);
+}
 
 void metrics_observe(struct metrics *m, long route, long path_route, long status, double seconds) {
   size_t slot = route >= 0 ? (size_t)route : path_route >= 0 ? m->nroutes + (size_t)path_route : 2 * m->nroutes;
@@ -140,6 +146,14 @@ char *metrics_render(const struct app *app) {
                 db_pool_size(app->pool), db_pool_in_use(app->pool),
                 db_pool_checkout_timeouts(app->pool), db_pool_up(app->pool) ? 1 : 0,
                 db_pool_connect_attempts(app->pool), db_pool_prepared_max(app->pool));
+  if (app->replica)
+    strbuf_printf(&b, "# HELP ips_db_replica_up Whether the replica was reachable at the last connect (1) or not (0).\n"
+                      "# TYPE ips_db_replica_up gauge\nips_db_replica_up %d\n"
+                      "# HELP ips_db_replica_reads_total Lagging reads (reports) the replica answered.\n"
+                      "# TYPE ips_db_replica_reads_total counter\nips_db_replica_reads_total %lu\n"
+                      "# HELP ips_db_replica_fallbacks_total Lagging reads sent to the primary: the replica did not answer.\n"
+                      "# TYPE ips_db_replica_fallbacks_total counter\nips_db_replica_fallbacks_total %lu\n",
+                  db_pool_up(app->replica) ? 1 : 0, atomic_load(&m->replica_reads), atomic_load(&m->replica_fallbacks));
   return strbuf_steal(&b);
 }
 

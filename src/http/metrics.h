@@ -5,6 +5,7 @@
 #ifndef IPS_HTTP_METRICS_H
 #define IPS_HTTP_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "app.h"
@@ -18,6 +19,8 @@ void metrics_destroy(struct metrics *m);
  * (OPTIONS, 405), counted apart with method "other"; both -1: "unmatched". */
 void metrics_observe(struct metrics *m, long route, long path_route, long status, double seconds);
 void metrics_in_flight_add(struct metrics *m, int delta);
+/* A lagging read went to the replica (true) or fell back to the primary. */
+void metrics_replica_read(struct metrics *m, bool from_replica);
 long metrics_in_flight(const struct metrics *m);
 
 /* Renders the text exposition format; returns a new string (free it) or NULL. */

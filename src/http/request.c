@@ -12,6 +12,7 @@
 #include "db/pool.h"
 #include "db/tx.h"
 #include "http/client_address.h"
+#include "http/metrics.h"
 #include "http/problem.h"
 #include "http/response.h"
 
@@ -97,7 +98,27 @@ bool request_read_body(struct ips_request *req, size_t max) {
   return true;
 }
 
+ips_status request_read_db(struct ips_request *req, struct db_conn **out) {
+  struct db_pool *replica = req->app->replica;
+  if (replica == NULL || (req->db && req->db_is_replica)) return request_db(req, out);
+  /* an idle primary connection (the token check's) goes back first */
+  if (req->db) request_db_release(req);
+  if (db_checkout(replica, &req->db) == IPS_OK) {
+    req->db_is_replica = true;
+    metrics_replica_read(req->app->metrics, true);
+    *out = req->db;
+    return IPS_OK;
+  }
+  req->db = NULL;
+  metrics_replica_read(req->app->metrics, false);
+  return request_db(req, out);
+}
+
 ips_status request_db(struct ips_request *req, struct db_conn **out) {
+  if (req->db && req->db_is_replica) {
+    /* a read-write need after a lagging read: the primary from now on */
+    request_db_release(req);
+  }
   if (req->db == NULL) {
     ips_status st = db_checkout(req->app->pool, &req->db);
     if (st != IPS_OK) return st;
@@ -109,6 +130,7 @@ ips_status request_db(struct ips_request *req, struct db_conn **out) {
 void request_db_release(struct ips_request *req) {
   db_checkin(req->db);
   req->db = NULL;
+  req->db_is_replica = false;
 }
 
 bool request_may(struct ips_request *req, const char *record_partner) {

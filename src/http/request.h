@@ -48,6 +48,7 @@ struct ips_request {
   json_t *body;                      /* owned; NULL when there was none */
   struct principal principal;
   struct db_conn *db;                /* checked out on demand, in at the end */
+  bool db_is_replica;                 /* db is the replica's (request_read_db) */
   bool authorized;                   /* request_may() allowed the route's action */
 };
 
@@ -71,6 +72,12 @@ bool request_read_body(struct ips_request *req, size_t max_body_bytes);
 /* Checks a connection out for this request (once; later calls reuse it). On
  * IPS_UNAVAILABLE the caller answers 503. Checked in by the dispatcher. */
 ips_status request_db(struct ips_request *req, struct db_conn **out);
+
+/* The same for a read that may lag a few seconds behind the writes (the
+ * reports): a connection to the replica (IPS_REPLICA_DATABASE_URL) when
+ * there is one and it answers, else to the primary. Never for what a
+ * client reads back right after writing, nor in a transaction that writes. */
+ips_status request_read_db(struct ips_request *req, struct db_conn **out);
 
 /* True when the request has no query parameters; otherwise sends a 400
  * naming the first one. For routes that take none. */

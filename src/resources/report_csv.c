@@ -187,7 +187,8 @@ void reports_participants_csv(struct ips_request *req) {
   struct db_conn *conn;
   const char *from, *to, *partner;
   const struct principal *p = &req->principal;
-  ips_status st = request_db(req, &conn);
+  /* a report may lag the writes by a few seconds: the replica's, if any */
+  ips_status st = request_read_db(req, &conn);
   if (st != IPS_OK) {
     problem_from_status(req, st);
     return;
@@ -215,6 +216,7 @@ void reports_participants_csv(struct ips_request *req) {
   /* the stream owns the connection now; the dispatcher must not check it in */
   s->conn = conn;
   req->db = NULL;
+  req->db_is_replica = false;
   /* the first rows now, so that a failing query is still a 5xx problem */
   refill(s);
   if (s->failed) {

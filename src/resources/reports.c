@@ -147,7 +147,8 @@ void reports_indicators(struct ips_request *req) {
   struct db_conn *conn;
   PGresult *res = NULL;
   const char *from, *to, *partner;
-  ips_status st = request_db(req, &conn);
+  /* a report may lag the writes by a few seconds: the replica's, if any */
+  ips_status st = request_read_db(req, &conn);
   if (st != IPS_OK) {
     problem_from_status(req, st);
     return;
