@@ -14,6 +14,7 @@ const path = require('node:path');
 const net = require('node:net');
 const { spawn } = require('node:child_process');
 const { startServer } = require('./lib/server');
+const { freePort } = require('./lib/ports');
 const { api } = require('./lib/http');
 const { newUser } = require('./lib/users');
 const R = require('./lib/records');
@@ -26,17 +27,6 @@ let bouncer;
 let bouncerUrl;
 let dir;
 let server;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function listening(port, timeoutMs) {
   const deadline = Date.now() + timeoutMs;

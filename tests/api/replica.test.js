@@ -9,9 +9,9 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const net = require('node:net');
 const { execFile } = require('node:child_process');
 const { startServer } = require('./lib/server');
+const { freePort } = require('./lib/ports');
 const { api, until } = require('./lib/http');
 const { newUser } = require('./lib/users');
 
@@ -30,17 +30,6 @@ function pg(program, args, timeout = 120000) {
   return new Promise((resolve, reject) => {
     execFile(cmd, all, { timeout }, (err, stdout, stderr) =>
       err ? reject(new Error(`${program} ${args.join(' ')}: ${err.message}\n${stdout}${stderr}`)) : resolve(stdout));
-  });
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
   });
 }
 

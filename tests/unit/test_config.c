@@ -14,7 +14,7 @@
 
 static void clear_env(void) {
   static const char *const names[] = {
-    "IPS_DATABASE_URL", "IPS_DIRECT_DATABASE_URL", "IPS_LISTEN", "IPS_THREADS", "IPS_DB_POOL_SIZE", "IPS_MAX_BODY_BYTES",
+    "IPS_DATABASE_URL", "IPS_DIRECT_DATABASE_URL", "IPS_REPLICA_DATABASE_URL", "IPS_LISTEN", "IPS_THREADS", "IPS_DB_POOL_SIZE", "IPS_MAX_BODY_BYTES",
     "IPS_LOG_LEVEL", "IPS_CORS_ORIGINS", "IPS_METRICS_TOKEN", "IPS_DB_CHECKOUT_TIMEOUT_MS",
     "IPS_DB_PREPARED_STATEMENTS", "IPS_LONG_POLL_MAX", "IPS_HTTP_MODE", "IPS_MAX_CONNECTIONS",
     "IPS_MAX_CONNECTIONS_PER_CLIENT", "IPS_HTTP_HEAD_TIMEOUT_S", "IPS_HTTP_BODY_TIMEOUT_S",
@@ -38,6 +38,7 @@ static void defaults(void **state) {
   assert_string_equal(cfg.listen, "127.0.0.1:8080");
   /* without IPS_DIRECT_DATABASE_URL the sessions of their own go where the rest goes */
   assert_string_equal(cfg.direct_database_url, "postgresql://ips@127.0.0.1/ips");
+  assert_null(cfg.replica_database_url);
   assert_int_equal(cfg.listen_addr.ss_family, AF_INET);
   assert_int_equal(ntohs(((struct sockaddr_in *)&cfg.listen_addr)->sin_port), 8080);
   assert_int_equal(cfg.max_body_bytes, 1048576);
@@ -76,6 +77,7 @@ static void bad_values_name_the_variable(void **state) {
   (void)state;
   assert_refused("IPS_LISTEN", "8080");
   assert_refused("IPS_DIRECT_DATABASE_URL", "host=db dbname=ips");
+  assert_refused("IPS_REPLICA_DATABASE_URL", "replica.internal:5432");
   assert_refused("IPS_LISTEN", "example.org:80");
   assert_refused("IPS_LISTEN", "127.0.0.1:99999");
   assert_refused("IPS_LISTEN", "127.0.0.1:");
@@ -160,10 +162,12 @@ static void limits_and_proxies_read(void **state) {
   setenv("IPS_SIGN_IN_CLIENT_FAILURES", "50", 1);
   setenv("IPS_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.7 ,fd00::/8", 1);
   setenv("IPS_DIRECT_DATABASE_URL", "postgresql://ips@db.internal:5432/ips", 1);
+  setenv("IPS_REPLICA_DATABASE_URL", "postgresql://ips@replica.internal:5432/ips", 1);
   struct ips_config cfg;
   char err[256] = "";
   assert_int_equal(config_load(&cfg, true, err, sizeof err), IPS_OK);
   assert_string_equal(cfg.direct_database_url, "postgresql://ips@db.internal:5432/ips");
+  assert_string_equal(cfg.replica_database_url, "postgresql://ips@replica.internal:5432/ips");
   assert_string_equal(cfg.database_url, "postgresql://ips@127.0.0.1/ips");
   assert_int_equal(cfg.password_checks, 3);
   assert_int_equal(cfg.password_check_wait_ms, 0);
