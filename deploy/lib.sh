@@ -7,8 +7,8 @@ BUILD_PACKAGES=(gcc pkg-config meson ninja-build python3
   liborcania-dev libyder-dev libgnutls28-dev libargon2-dev
   postgresql-15 postgresql-client-15)
 # ... and to test it (systemd-analyze and nginx -t check the files in deploy/;
-# an API test runs the service behind PgBouncer).
-TEST_PACKAGES=(libcmocka-dev systemd nginx-light openssl pgbouncer)
+# an API test runs the service behind PgBouncer; a backup is restored).
+TEST_PACKAGES=(libcmocka-dev systemd nginx-light openssl pgbouncer pgbackrest)
 
 log() { printf '==> %s\n' "$*" >&2; }
 

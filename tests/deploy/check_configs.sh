@@ -3,6 +3,7 @@
 #   - each systemd unit in deploy/systemd passes `systemd-analyze verify`
 #     (with ExecStart pointing at the binary under test) and its exposure
 #     is "OK" or better in `systemd-analyze security --offline`;
+#   - the backup service and timers in deploy/backup pass it too;
 #   - deploy/nginx passes `nginx -t` with a self-signed certificate.
 # $1: the ips-api binary; $2: the repository root.
 set -uo pipefail
@@ -34,6 +35,17 @@ for unit in "$work"/units/*.service; do
     *) not_ok "systemd-analyze security rates $name ${level:-nothing} (OK or better)" ;;
   esac
 done
+
+# ---- the backup units ----
+mkdir -p "$work/backup"
+cp "$root"/deploy/backup/*.service "$root"/deploy/backup/*.timer "$work/backup/"
+cp "$work/backup/ips-api-backup@.service" "$work/backup/ips-api-backup@full.service"
+if (cd "$work/backup" && systemd-analyze verify ./ips-api-backup@full.service ./ips-api-backup-full.timer \
+      ./ips-api-backup-diff.timer) > "$work/out" 2>&1 && [ ! -s "$work/out" ]; then
+  ok "systemd-analyze verify of the backup service and timers is clean"
+else
+  not_ok "systemd-analyze verify of the backup service and timers is clean"
+fi
 
 # ---- nginx ----
 prefix="$work/nginx"
