@@ -6,32 +6,15 @@
 
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const { execFile } = require('node:child_process');
 const { startServer } = require('./lib/server');
-const { freePort } = require('./lib/ports');
+const { startReplica } = require('./lib/clusters');
 const { api, until } = require('./lib/http');
 const { newUser } = require('./lib/users');
 
 const PRIMARY = new URL(process.env.IPS_TEST_DATABASE_URL);
-const BINDIR = ['/usr/lib/postgresql/15/bin'].find((d) => fs.existsSync(path.join(d, 'pg_ctl'))) || '';
-const asRoot = process.getuid && process.getuid() === 0;
 
-let dir;
-let replicaUrl;
+let replica;
 let server;
-
-/* Runs a PostgreSQL program (as postgres when the tests run as root). */
-function pg(program, args, timeout = 120000) {
-  const bin = BINDIR ? path.join(BINDIR, program) : program;
-  const [cmd, all] = asRoot ? ['runuser', ['-u', 'postgres', '--', bin, ...args]] : [bin, args];
-  return new Promise((resolve, reject) => {
-    execFile(cmd, all, { timeout }, (err, stdout, stderr) =>
-      err ? reject(new Error(`${program} ${args.join(' ')}: ${err.message}\n${stdout}${stderr}`)) : resolve(stdout));
-  });
-}
 
 async function metric(name) {
   const m = await api(server, 'GET', '/metrics');
@@ -40,25 +23,13 @@ async function metric(name) {
 }
 
 before(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ips-replica-'));
-  fs.chmodSync(dir, 0o777);
-  const data = path.join(dir, 'data');
-  const port = await freePort();
-  await pg('pg_basebackup', ['-h', PRIMARY.hostname, '-p', PRIMARY.port, '-U', decodeURIComponent(PRIMARY.username),
-    '-D', data, '-R', '-X', 'stream', '-c', 'fast']);
-  await pg('pg_ctl', ['-D', data, '-l', path.join(dir, 'replica.log'), '-w', '-t', '60',
-    '-o', `-p ${port} -c listen_addresses=127.0.0.1 -k ${dir} -c hot_standby=on`, 'start']);
-  replicaUrl = new URL(PRIMARY);
-  replicaUrl.port = String(port);
-  server = await startServer({ env: { IPS_REPLICA_DATABASE_URL: replicaUrl.toString() } });
+  replica = await startReplica(PRIMARY);
+  server = await startServer({ env: { IPS_REPLICA_DATABASE_URL: replica.url } });
 });
 
 after(async () => {
   if (server) await server.stop();
-  if (dir) {
-    await pg('pg_ctl', ['-D', path.join(dir, 'data'), '-m', 'immediate', 'stop']).catch(() => {});
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  if (replica) await replica.stop();
 });
 
 test('while the replica streams, /readyz shows its lag and the indicators come from it, with the primary\'s writes', async () => {
@@ -84,7 +55,7 @@ test('while the replica streams, /readyz shows its lag and the indicators come f
 
 test('with the replica stopped the reports go to the primary, /readyz says it is unavailable and the instance stays ready', async () => {
   const admin = await newUser(server, { role: 'admin' });
-  await pg('pg_ctl', ['-D', path.join(dir, 'data'), '-m', 'fast', '-w', 'stop']);
+  await replica.halt();
   const fallbacks = await metric('ips_db_replica_fallbacks_total');
   const res = await api(server, 'GET', '/v1/reports/indicators?from=2026-01-01&to=2026-12-31', { headers: admin.headers });
   assert.equal(res.status, 200, `${res.text}\n${server.stderr().slice(-1500)}`);
