@@ -172,34 +172,36 @@ static const char *env_or(const char *name, const char *def) {
   return (v && *v) ? v : def;
 }
 
+/* A libpq URI from variable name into *out (NULL when unset or empty);
+ * false, with a message naming it, when it is not a postgresql:// URI. */
+static bool load_uri(const char *name, const char **out, char *err, size_t errlen) {
+  const char *v = getenv(name);
+  *out = v && *v ? v : NULL;
+  if (*out && strncmp(v, "postgresql://", 13) != 0 && strncmp(v, "postgres://", 11) != 0) {
+    snprintf(err, errlen, "%s must be a postgresql:// URI", name);
+    return false;
+  }
+  return true;
+}
+
 ips_status config_load(struct ips_config *cfg, bool need_database, char *err, size_t errlen) {
   memset(cfg, 0, sizeof *cfg);
   unsigned long n;
 
-  const char *db = getenv("IPS_DATABASE_URL");
-  if (need_database && (db == NULL || *db == '\0')) {
+  const char *db = NULL, *direct = NULL, *replica = NULL;
+  if (!load_uri("IPS_DATABASE_URL", &db, err, errlen) ||
+      /* behind PgBouncer in transaction mode, what needs a session of its
+       * own (LISTEN for the long polls, migrate's advisory lock) goes direct */
+      !load_uri("IPS_DIRECT_DATABASE_URL", &direct, err, errlen) ||
+      /* a streaming replica for the reads that may lag a few seconds */
+      !load_uri("IPS_REPLICA_DATABASE_URL", &replica, err, errlen))
+    return IPS_INVALID;
+  if (need_database && db == NULL) {
     snprintf(err, errlen, "IPS_DATABASE_URL is not set (a libpq URI, e.g. postgresql://user@host/db)");
     return IPS_INVALID;
   }
-  if (db && *db && strncmp(db, "postgresql://", 13) != 0 && strncmp(db, "postgres://", 11) != 0) {
-    snprintf(err, errlen, "IPS_DATABASE_URL must be a postgresql:// URI");
-    return IPS_INVALID;
-  }
-  cfg->database_url = dup_or_null(db && *db ? db : NULL);
-  /* behind PgBouncer in transaction mode, what needs a session of its own
-   * (LISTEN for the long polls, migrate's advisory lock) goes direct */
-  const char *direct = getenv("IPS_DIRECT_DATABASE_URL");
-  if (direct && *direct && strncmp(direct, "postgresql://", 13) != 0 && strncmp(direct, "postgres://", 11) != 0) {
-    snprintf(err, errlen, "IPS_DIRECT_DATABASE_URL must be a postgresql:// URI");
-    return IPS_INVALID;
-  }
-  cfg->direct_database_url = dup_or_null(direct && *direct ? direct : db && *db ? db : NULL);
-  /* a streaming replica for the reads that may lag a few seconds */
-  const char *replica = getenv("IPS_REPLICA_DATABASE_URL");
-  if (replica && *replica && strncmp(replica, "postgresql://", 13) != 0 && strncmp(replica, "postgres://", 11) != 0) {
-    snprintf(err, errlen, "IPS_REPLICA_DATABASE_URL must be a postgresql:// URI");
-    return IPS_INVALID;
-  }
+  cfg->database_url = dup_or_null(db);
+  cfg->direct_database_url = dup_or_null(direct ? direct : db);
   cfg->replica_database_url = dup_or_null(replica);
 
   const char *listen = env_or("IPS_LISTEN", "127.0.0.1:8080");

@@ -30,6 +30,7 @@ struct metrics {
   size_t nroutes;
   atomic_long in_flight;
   atomic_ulong replica_reads, replica_fallbacks;
+  atomic_ulong reads_by_id, reads_by_id_shared;
   struct route_metrics routes[]; /* 2 * nroutes + 1 */
 };
 
@@ -40,6 +41,12 @@ struct metrics *metrics_create(size_t nroutes) {
 }
 
 void metrics_destroy(struct metrics *m) { free(m); }
+
+void metrics_read_by_id(struct metrics *m, bool shared) {
+  if (m == NULL) return;
+  atomic_fetch_add_explicit(&m->reads_by_id, 1, memory_order_relaxed);
+  if (shared) atomic_fetch_add_explicit(&m->reads_by_id_shared, 1, memory_order_relaxed);
+}
 
 void metrics_replica_read(struct metrics *m, bool from_replica) {
   if (m == NULL) return;
@@ -146,6 +153,11 @@ char *metrics_render(const struct app *app) {
                 db_pool_size(app->pool), db_pool_in_use(app->pool),
                 db_pool_checkout_timeouts(app->pool), db_pool_up(app->pool) ? 1 : 0,
                 db_pool_connect_attempts(app->pool), db_pool_prepared_max(app->pool));
+  strbuf_printf(&b, "# HELP ips_db_reads_by_id_total Records read by id (GET of one record).\n"
+                    "# TYPE ips_db_reads_by_id_total counter\nips_db_reads_by_id_total %lu\n"
+                    "# HELP ips_db_reads_by_id_batched_total Of those, read in a statement shared with other requests.\n"
+                    "# TYPE ips_db_reads_by_id_batched_total counter\nips_db_reads_by_id_batched_total %lu\n",
+                atomic_load(&m->reads_by_id), atomic_load(&m->reads_by_id_shared));
   if (app->replica)
     strbuf_printf(&b, "# HELP ips_db_replica_up Whether the replica was reachable at the last connect (1) or not (0).\n"
                       "# TYPE ips_db_replica_up gauge\nips_db_replica_up %d\n"

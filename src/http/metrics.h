@@ -21,6 +21,8 @@ void metrics_observe(struct metrics *m, long route, long path_route, long status
 void metrics_in_flight_add(struct metrics *m, int delta);
 /* A lagging read went to the replica (true) or fell back to the primary. */
 void metrics_replica_read(struct metrics *m, bool from_replica);
+/* A record read by id, in a statement of its own or shared with others. */
+void metrics_read_by_id(struct metrics *m, bool shared);
 long metrics_in_flight(const struct metrics *m);
 
 /* Renders the text exposition format; returns a new string (free it) or NULL. */

@@ -9,6 +9,7 @@
 #include "domain/ids.h"
 #include "http/body.h"
 #include "http/preconditions.h"
+#include "http/metrics.h"
 #include "http/problem.h"
 #include "http/response.h"
 #include "resource/engine_sql.h"
@@ -144,11 +145,11 @@ out:
 
 /* ---- read ---- */
 
-/* The owner partner in column 1 of a record's row, borrowed. A record
- * without one (users, services) is asked about as "" so that the check is
- * still about one record: SCOPE_OWN never matches it. */
-static const char *record_owner(const PGresult *res) {
-  return PQgetisnull(res, 0, 1) ? "" : PQgetvalue(res, 0, 1);
+/* The owner partner in column col of row, borrowed. A record without one
+ * (users, services) is asked about as "" so that the check is still about
+ * one record: SCOPE_OWN never matches it. */
+static const char *record_owner(const PGresult *res, int row, int col) {
+  return PQgetisnull(res, row, col) ? "" : PQgetvalue(res, row, col);
 }
 
 /* The {id} of the path when it is a UUID; otherwise sends 404. */
@@ -172,6 +173,7 @@ void resource_get(struct ips_request *req) {
     problem_from_status(req, st);
     return;
   }
+  metrics_read_by_id(req->app->metrics, read.shared);
   const PGresult *res = read.res;
   int row = read.row;
   if (row < 0) {
@@ -179,7 +181,7 @@ void resource_get(struct ips_request *req) {
     goto out;
   }
   int c = read.col; /* version, partner, json */
-  if (!request_may(req, PQgetisnull(res, row, c + 1) ? "" : PQgetvalue(res, row, c + 1))) goto out;
+  if (!request_may(req, record_owner(res, row, c + 1))) goto out;
   if (precondition_not_modified(req, atoll(PQgetvalue(res, row, c)))) goto out;
   respond_copy(req, 200, "application/json", PQgetvalue(res, row, c + 2), (size_t)PQgetlength(res, row, c + 2));
 out:
@@ -234,7 +236,7 @@ bool resource_write_preconditions(struct ips_request *req, const struct resource
     problem_from_status(req, st);
   } else if (PQntuples(*current) == 0) {
     problem_send(req, 404, "no such record");
-  } else if (request_may(req, record_owner(*current)) &&
+  } else if (request_may(req, record_owner(*current, 0, 1)) &&
              hook_authorizes(req, r, req->route->action, *current) &&
              precondition_if_match(req, atoll(PQgetvalue(*current, 0, 0)))) {
     return true;

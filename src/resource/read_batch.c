@@ -31,6 +31,7 @@ struct batch {
   PGresult *res;
   ips_status status;
   int col;                /* of the version: 1 after get_many's place, 0 for get */
+  bool shared;            /* more than one request's id */
   atomic_int users;
 };
 
@@ -133,6 +134,7 @@ static void read_list(struct read_batcher *b, struct db_conn *conn, struct waiti
   const char *values[] = {ids.data, scopes.data};
   batch->res = NULL;
   batch->col = 1;
+  batch->shared = true;
   batch->status = ids.data && scopes.data ? db_exec(conn, b->get_many, values, &batch->res) : IPS_ERROR;
   atomic_init(&batch->users, (int)n);
   struct waiting **by_place = calloc(n, sizeof *by_place);
@@ -214,6 +216,7 @@ ips_status read_batch_get(struct read_batcher *b, struct ips_request *req, const
   out->res = NULL;
   out->row = -1;
   out->col = 0;
+  out->shared = false;
   out->batch = NULL;
   /* a waiting request holds no connection (the token check may have taken
    * one): waiting ones holding them all would leave none for the sender */
@@ -250,6 +253,7 @@ ips_status read_batch_get(struct read_batcher *b, struct ips_request *req, const
   out->res = w.batch->res;
   out->row = w.row;
   out->col = w.batch->col;
+  out->shared = w.batch->shared;
   return IPS_OK;
 }
 

@@ -15,6 +15,7 @@
 #define IPS_RESOURCE_READ_BATCH_H
 
 #include <libpq-fe.h>
+#include <stdbool.h>
 
 #include "http/request.h"
 #include "ips.h"
@@ -40,6 +41,7 @@ struct read_result {
   const PGresult *res;  /* borrowed until read_result_release */
   int row;              /* -1: no live record has the id */
   int col;
+  bool shared;          /* the statement carried other requests' ids too */
   void *batch;          /* private */
 };
 

@@ -1035,6 +1035,14 @@ test('hostile ids and query values on every beneficiary route are 404 or 400, ne
 
 // ---- many reads at once ----
 
+/* Reads by id the server answered from a statement shared with others. */
+async function batchedReads() {
+  const m = await api(server, 'GET', '/metrics');
+  const line = m.text.split('\n').find((l) => l.startsWith('ips_db_reads_by_id_batched_total '));
+  assert.ok(line, 'the metric ips_db_reads_by_id_batched_total');
+  return Number(line.split(' ')[1]);
+}
+
 test('forty reads at once by every role, of both partners\' records and of unknown ids, each get their own record with their own view of its PII', async () => {
   // reads that arrive together are sent to the database together: no
   // answer may carry another request's record or another caller's view
@@ -1049,7 +1057,10 @@ test('forty reads at once by every role, of both partners\' records and of unkno
     const rec = i % 8 === 7 ? null : records[i % records.length];
     plan.push({ who, rec });
   }
+  const batchedBefore = await batchedReads();
   const answers = await Promise.all(plan.map(({ who, rec }) => get(who, rec ? rec.id : R.UNKNOWN_ID)));
+  // forty at once: some of them shared a statement, or this test shows nothing
+  assert.ok(await batchedReads() > batchedBefore, 'some reads were batched');
   answers.forEach((res, i) => {
     const { who, rec } = plan[i];
     if (rec === null) {
