@@ -5,8 +5,9 @@
 # 127.0.0.1 beside the real cluster, and compared with PRIMARY_URL: the
 # same schema version, and no table with more records than the primary
 # has (records are soft-deleted, so the primary only grows), with records
-# at all; with --exact the same counts, for a primary nobody wrote to since
-# the backup. Then the scratch cluster is removed.
+# at all; with --exact, for a primary nobody wrote to since the backup,
+# every table of the schema with the same count and the same content (a
+# checksum of its rows). Then the scratch cluster is removed.
 # Run as the user that owns the clusters (postgres):
 #   deploy/backup/restore-drill.sh [--exact] CONFIG STANZA PRIMARY_URL
 # Prints each table's counts and the time the restore took; exits non-zero
@@ -53,12 +54,28 @@ v_primary=$(psql -XAtq "$primary" -c 'SELECT max(version) FROM schema_migrations
 v_restored=$(psql -XAtq "$restored_url" -c 'SELECT max(version) FROM schema_migrations')
 echo "schema version: primary $v_primary, restored $v_restored"
 [ "$v_primary" = "$v_restored" ] || failed=1
-for table in es_entities beneficiaries deliveries participants partnership_members services users audit_log changes; do
-  p=$(psql -XAtq "$primary" -c "SELECT count(*) FROM $table")
-  r=$(psql -XAtq "$restored_url" -c "SELECT count(*) FROM $table")
-  echo "$table: primary $p, restored $r"
+if [ "$exact" -eq 1 ]; then
+  tables=$(psql -XAtq "$primary" -c "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
+else
+  tables="es_entities beneficiaries deliveries participants partnership_members services users audit_log changes"
+fi
+# a table's rows as text, sorted, hashed: the same on both sides when every
+# record is the same
+checksum() { psql -XAtq "$1" -c "SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) FROM \"$2\" t"; }
+for table in $tables; do
+  p=$(psql -XAtq "$primary" -c "SELECT count(*) FROM \"$table\"")
+  r=$(psql -XAtq "$restored_url" -c "SELECT count(*) FROM \"$table\"")
   total=$((total + r))
-  if [ "$exact" -eq 1 ]; then [ "$p" = "$r" ] || failed=1; else [ "$r" -le "$p" ] || failed=1; fi
+  if [ "$exact" -eq 1 ]; then
+    cp=$(checksum "$primary" "$table")
+    cr=$(checksum "$restored_url" "$table")
+    if [ "$cp" = "$cr" ]; then same="the same content"; else same="DIFFERENT content"; fi
+    echo "$table: primary $p, restored $r, $same"
+    [ "$p" = "$r" ] && [ "$cp" = "$cr" ] || failed=1
+  else
+    echo "$table: primary $p, restored $r"
+    [ "$r" -le "$p" ] || failed=1
+  fi
 done
 # an empty restore proves nothing
 [ "$total" -gt 0 ] || failed=1

@@ -69,6 +69,14 @@ step "pgbackrest stanza-create, check and a full backup" as_pg bash -c "
 step "restore-drill.sh restores the backup and finds every record" \
   as_pg env PG_BINDIR="$bindir" TMPDIR="$work" "$work/restore-drill.sh" --exact "$conf" drill "$url"
 sed -n 's/^/# /p' "$work/out" | grep -E "es_entities|restored and started" || true
+# the drill must fail when a record differs: one changed on the primary, the count the same
+psql -XAtq "$url" -c "UPDATE es_entities SET name = name || ' renamed' WHERE name = 'Drill entity 7'" > "$work/out" 2>&1
+if as_pg env PG_BINDIR="$bindir" TMPDIR="$work" "$work/restore-drill.sh" --exact "$conf" drill "$url" > "$work/out" 2>&1; then
+  not_ok "restore-drill.sh --exact fails when a record changed on the primary since the backup"
+else
+  ok "restore-drill.sh --exact fails when a record changed on the primary since the backup"
+fi
+grep -E "^es_entities" "$work/out" | sed 's/^/# /' || true
 # the drill must fail when the restore lacks records: one more record on the primary
 psql -XAtq "$url" -c "INSERT INTO es_entities (partner, name, legal_form, teryt_gmina, status)
   SELECT 'byczyna', 'Drill entity late', 'social_cooperative', min(teryt), 'active' FROM gminas" > "$work/out" 2>&1
