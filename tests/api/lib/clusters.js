@@ -8,7 +8,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const net = require('node:net');
-const { spawn, execFile } = require('node:child_process');
+const { spawn, execFile, execFileSync } = require('node:child_process');
 const { freePort } = require('./ports');
 
 const BINDIR = ['/usr/lib/postgresql/15/bin'].find((d) => fs.existsSync(path.join(d, 'pg_ctl'))) || '';
@@ -26,6 +26,16 @@ function pgProgram(program, args, timeout = 120000) {
     execFile(cmd, all, { timeout }, (err, stdout, stderr) =>
       err ? reject(new Error(`${program} ${args.join(' ')}: ${err.message}\n${stdout}${stderr}`)) : resolve(stdout));
   });
+}
+
+/* Runs a PostgreSQL program and waits for it; errors are ignored. */
+function pgProgramSync(program, args) {
+  const [cmd, all] = asPostgres(BINDIR ? path.join(BINDIR, program) : program, args);
+  try {
+    execFileSync(cmd, all, { timeout: 30000, stdio: 'ignore' });
+  } catch {
+    // already stopped
+  }
 }
 
 /* A folder anyone may write, for a helper that runs as postgres. */
@@ -78,6 +88,11 @@ pidfile = ${dir}/pgbouncer.pid
   await listening(port, 10000, () => `${read('pgbouncer.stderr')} ${read('pgbouncer.log')}`);
   return {
     url: `postgresql://${user}@127.0.0.1:${port}/${dbname}`,
+    /* stops it at once, synchronously (for a process that is exiting) */
+    kill() {
+      child.kill('SIGTERM'); // as root, runuser passes it on to PgBouncer
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
     async stop() {
       child.kill('SIGTERM');
       fs.rmSync(dir, { recursive: true, force: true });
@@ -99,6 +114,12 @@ async function startReplica(url) {
   let running = true;
   return {
     url: replicaUrl.toString(),
+    /* stops it at once, synchronously (for a process that is exiting) */
+    kill() {
+      if (running) pgProgramSync('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']);
+      running = false;
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
     /* stops the replica (fast shutdown); stop() later removes it */
     async halt() {
       if (running) await pgProgram('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
@@ -112,4 +133,4 @@ async function startReplica(url) {
   };
 }
 
-module.exports = { startPgBouncer, startReplica, sharedFolder };
+module.exports = { startPgBouncer, startReplica, sharedFolder, pgProgram, pgProgramSync, asPostgres, BINDIR };

@@ -4,6 +4,7 @@
 
 const assert = require('node:assert/strict');
 const net = require('node:net');
+const tls = require('node:tls');
 const { checkResponse } = require('./contract');
 
 const REQUEST_TIMEOUT_MS = 10000;
@@ -156,7 +157,13 @@ function rawRequest(server, bytes, { timeoutMs = REQUEST_TIMEOUT_MS, check = tru
   return new Promise((resolve, reject) => {
     const chunks = [];
     let settled = false;
-    const socket = net.connect({ host: u.hostname, port: Number(u.port) });
+    // an https server (nginx in front, tests/topology) is reached over TLS,
+    // verified against the trusted certificates (NODE_EXTRA_CA_CERTS)
+    const secure = u.protocol === 'https:';
+    const port = Number(u.port) || (secure ? 443 : 80);
+    const socket = secure
+      ? tls.connect({ host: u.hostname, port, servername: net.isIP(u.hostname) ? undefined : u.hostname })
+      : net.connect({ host: u.hostname, port });
     const finish = (err, value) => {
       if (settled) return;
       settled = true;
@@ -196,7 +203,7 @@ function rawRequest(server, bytes, { timeoutMs = REQUEST_TIMEOUT_MS, check = tru
       clearTimeout(continueTimer);
       socket.write(deferredBody);
     };
-    socket.on('connect', () => {
+    socket.on(secure ? 'secureConnect' : 'connect', () => {
       socket.write(request);
       if (!bodySent) continueTimer = setTimeout(sendBody, 1000);
     });

@@ -37,6 +37,26 @@ function sanitizerReport(text) {
 }
 
 /*
+ * With IPS_TEST_FRONT_URL set (tests/topology: nginx in front of two
+ * instances), a caller that asks for the default server (no environment and
+ * no arguments of its own) gets that front instead: its url, and a stop()
+ * that leaves it running. Returns null otherwise.
+ */
+function frontServer(env, args) {
+  const url = process.env.IPS_TEST_FRONT_URL;
+  const isDefault = Object.keys(env).length === 0 && args.length === 1 && args[0] === 'serve';
+  if (!url || !isDefault) return null;
+  return {
+    url: url.replace(/\/+$/, ''),
+    pid: null,
+    stop: async () => {},
+    stderr: () => '',
+    stdout: () => '',
+    exited: () => null,
+  };
+}
+
+/*
  * Spawns the server. opts.env is merged over the defaults
  * (IPS_DATABASE_URL from IPS_TEST_DATABASE_URL, IPS_LISTEN=127.0.0.1:0,
  * IPS_JWT_SECRET=TEST_JWT_SECRET); a null or undefined value unsets one.
@@ -45,6 +65,8 @@ function sanitizerReport(text) {
  * exits first or does not get there within 15 s.
  */
 async function startServer({ env = {}, args = ['serve'] } = {}) {
+  const front = frontServer(env, args);
+  if (front) return front;
   const bin = process.env.IPS_BIN;
   assert.ok(bin, 'IPS_BIN must name the ips-api binary');
   const databaseUrl = env.IPS_DATABASE_URL || process.env.IPS_TEST_DATABASE_URL;
