@@ -16,30 +16,24 @@
 #define CSV_BLOCK (64 * 1024)
 
 /*
- * The columns, in order. TEXT cells hold what people typed or named (names,
+ * The columns, in order. Text cells hold what people typed or named (names,
  * addresses, codes, an entity's or a gmina's name: every text column of the
- * query) and are neutralised against spreadsheet formulas; VALUE cells are
+ * query) and are neutralised against spreadsheet formulas; the others are
  * ids, numbers and dates that PostgreSQL formats itself, written as they
  * are (a negative age from inconsistent dates stays a number).
  */
-enum csv_cell { CSV_VALUE, CSV_TEXT };
-
-static const struct {
-  const char *name;
-  enum csv_cell cell;
-} COLUMNS[] = {
-  {"beneficiary_id", CSV_VALUE}, {"partner", CSV_TEXT},       {"first_name", CSV_TEXT},
-  {"last_name", CSV_TEXT},       {"pesel", CSV_TEXT},         {"gender", CSV_TEXT},
-  {"age_at_support_start", CSV_VALUE},                        {"education", CSV_TEXT},
-  {"labour_status", CSV_TEXT},   {"teryt_gmina", CSV_TEXT},   {"gmina", CSV_TEXT},
-  {"powiat", CSV_TEXT},          {"street", CSV_TEXT},        {"postal_code", CSV_TEXT},
-  {"email", CSV_TEXT},           {"phone", CSV_TEXT},         {"es_entity", CSV_TEXT},
-  {"support_start", CSV_VALUE},  {"support_end", CSV_VALUE},  {"service_kind", CSV_TEXT},
-  {"hours", CSV_VALUE},
+static const struct csv_column COLUMNS[] = {
+  {"beneficiary_id", false}, {"partner", true},     {"first_name", true},     {"last_name", true},
+  {"pesel", true},           {"gender", true},      {"age_at_support_start", false},
+  {"education", true},       {"labour_status", true}, {"teryt_gmina", true}, {"gmina", true},
+  {"powiat", true},          {"street", true},      {"postal_code", true},    {"email", true},
+  {"phone", true},           {"es_entity", true},   {"support_start", false}, {"support_end", false},
+  {"service_kind", true},    {"hours", false},
 };
 #define CSV_COLUMNS ((int)(sizeof COLUMNS / sizeof COLUMNS[0]))
 
-/* $1 from, $2 to, $3 partner of the deliveries, $4 partner of the beneficiaries (coordinators) */
+/* $1 from, $2 to, $3 partner of the deliveries, $4 partner of the beneficiaries (coordinators);
+ * sent as COPY (...) TO STDOUT with the values as literals (sql_with_literals) */
 static const char QUERY[] =
     "WITH d AS ("
     "  SELECT d.id, d.hours, d.started_at, s.kind FROM deliveries d JOIN services s ON s.id = d.service_id"
@@ -65,32 +59,54 @@ static const char QUERY[] =
     " WHERE ($4::text IS NULL OR b.partner = $4::text)"
     " ORDER BY b.last_name, b.id, r.kind";
 
-/* Appends value between quotes, quotes doubled, after prefix (may be ""). */
-static void csv_quoted(struct strbuf *out, const char *prefix, const char *value) {
-  strbuf_putc(out, '"');
-  strbuf_puts(out, prefix);
-  for (const char *c = value; *c; c++) {
-    if (*c == '"') strbuf_putc(out, '"');
-    strbuf_putc(out, *c);
-  }
-  strbuf_putc(out, '"');
-}
-
-void csv_field(struct strbuf *out, const char *value) {
-  if (value == NULL) return;
-  if (strpbrk(value, ",\"\r\n") == NULL) strbuf_puts(out, value);
-  else csv_quoted(out, "", value);
-}
-
 /* The first characters that make a spreadsheet read a cell as a formula
  * (OWASP, CSV injection); the NUL ends the list, not a trigger. */
 static bool csv_formula_start(char c) {
   return c != '\0' && strchr("=+-@\t\r", c) != NULL;
 }
 
-void csv_text_field(struct strbuf *out, const char *value) {
-  if (value != NULL && csv_formula_start(value[0])) csv_quoted(out, "'", value);
-  else csv_field(out, value);
+/* The length of the field at row[0..len): up to the comma or line end
+ * after it; a quoted field ends at a quote that is not doubled. */
+static size_t copy_field_length(const char *row, size_t len) {
+  size_t i = 0;
+  if (len > 0 && row[0] == '"') {
+    for (i = 1; i < len; i++) {
+      if (row[i] != '"') continue;
+      if (i + 1 < len && row[i + 1] == '"') i++;
+      else return i + 1;
+    }
+    return len;
+  }
+  while (i < len && row[i] != ',' && row[i] != '\n') i++;
+  return i;
+}
+
+/* Appends one field of COPY's CSV as the export writes it (see csv_copy_row). */
+static void append_copy_field(struct strbuf *out, const char *field, size_t n, bool text) {
+  bool quoted = n >= 2 && field[0] == '"';
+  const char *inner = quoted ? field + 1 : field;
+  size_t inner_len = quoted ? n - 2 : n;
+  if (inner_len == 0) return;  /* "" (an empty string) reads as NULL does */
+  if (text && csv_formula_start(inner[0])) {
+    strbuf_append(out, "\"'", 2);
+    strbuf_append(out, inner, inner_len);  /* its quotes are doubled already */
+    strbuf_putc(out, '"');
+  } else {
+    strbuf_append(out, field, n);
+  }
+}
+
+void csv_copy_row(struct strbuf *out, const char *row, size_t len, const struct csv_column *columns,
+                  int count) {
+  if (len > 0 && row[len - 1] == '\n') len--;
+  size_t at = 0;
+  for (int col = 0; col < count && at <= len; col++) {
+    if (col) strbuf_putc(out, ',');
+    size_t n = copy_field_length(row + at, len - at);
+    append_copy_field(out, row + at, n, columns[col].text);
+    at += n + 1;  /* and the comma */
+  }
+  strbuf_append(out, "\r\n", 2);
 }
 
 struct csv_stream {
@@ -98,7 +114,7 @@ struct csv_stream {
   struct strbuf pending;
   size_t sent;            /* bytes of pending already handed to MHD */
   bool header_sent;
-  bool done;
+  bool done;              /* the COPY has ended, its result read */
   bool failed;
 };
 
@@ -110,14 +126,18 @@ static void append_header(struct strbuf *b) {
   strbuf_append(b, "\r\n", 2);
 }
 
-static void append_row(struct strbuf *b, const PGresult *res) {
-  for (int col = 0; col < CSV_COLUMNS; col++) {
-    const char *value = PQgetisnull(res, 0, col) ? NULL : PQgetvalue(res, 0, col);
-    if (col) strbuf_putc(b, ',');
-    if (COLUMNS[col].cell == CSV_TEXT) csv_text_field(b, value);
-    else csv_field(b, value);
+/* After the last row: the COPY's own result says whether it completed. */
+static void finish_copy(struct csv_stream *s, PGconn *pg) {
+  PGresult *res;
+  while ((res = PQgetResult(pg)) != NULL) {
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+      const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+      y_log_message(Y_LOG_LEVEL_ERROR, "report csv: the query failed: SQLSTATE %s", state ? state : "?");
+      s->failed = true;
+    }
+    PQclear(res);
   }
-  strbuf_append(b, "\r\n", 2);
+  s->done = true;
 }
 
 /* Fills pending with the next rows, up to about a block. */
@@ -130,21 +150,17 @@ static void refill(struct csv_stream *s) {
     s->header_sent = true;
   }
   while (!s->done && s->pending.len < CSV_BLOCK) {
-    PGresult *res = PQgetResult(pg);
-    if (res == NULL) {
-      s->done = true;
+    char *row = NULL;
+    int n = PQgetCopyData(pg, &row, 0);
+    if (n < 0) {
+      finish_copy(s, pg);  /* -1 the end, -2 an error: the result says which */
+      if (n == -2) s->failed = true;
       break;
     }
-    ExecStatusType t = PQresultStatus(res);
-    if (t == PGRES_SINGLE_TUPLE) {
-      append_row(&s->pending, res);
-    } else if (t != PGRES_TUPLES_OK) {
-      y_log_message(Y_LOG_LEVEL_ERROR, "report csv: the query failed: SQLSTATE %s",
-                    PQresultErrorField(res, PG_DIAG_SQLSTATE) ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : "?");
-      s->failed = true;
-    }
-    PQclear(res);
+    csv_copy_row(&s->pending, row, (size_t)n, COLUMNS, CSV_COLUMNS);
+    PQfreemem(row);
   }
+  if (strbuf_failed(&s->pending)) s->failed = true;
 }
 
 static ssize_t csv_read(void *cls, uint64_t offset, char *out, size_t max) {
@@ -163,7 +179,16 @@ static ssize_t csv_read(void *cls, uint64_t offset, char *out, size_t max) {
   return (ssize_t)n;
 }
 
-/* The end of the stream, complete or not: drain or cancel, give the
+/* Reads and drops what is left of a COPY, then its results. */
+static void drain_copy(PGconn *pg) {
+  char *row;
+  int n;
+  while ((n = PQgetCopyData(pg, &row, 0)) > 0) PQfreemem(row);
+  PGresult *res;
+  while ((res = PQgetResult(pg)) != NULL) PQclear(res);
+}
+
+/* The end of the stream, complete or not: cancel and drain, give the
  * connection back. */
 static void csv_free(void *cls) {
   struct csv_stream *s = cls;
@@ -175,12 +200,59 @@ static void csv_free(void *cls) {
       PQcancel(cancel, err, sizeof err);
       PQfreeCancel(cancel);
     }
-    PGresult *res;
-    while ((res = PQgetResult(pg)) != NULL) PQclear(res);
+    drain_copy(pg);
   }
   db_checkin(s->conn);
   strbuf_free(&s->pending);
   free(s);
+}
+
+/*
+ * Returns sql (owned by the caller, NULL when out of memory) with each $N
+ * of 1..n replaced by values[N-1] as an escaped literal, or NULL: for
+ * COPY, which takes no parameters.
+ */
+static char *sql_with_literals(PGconn *pg, const char *sql, int n, const char *const *values) {
+  struct strbuf out;
+  strbuf_init(&out);
+  for (const char *c = sql; *c; c++) {
+    int index = c[0] == '$' && c[1] >= '1' && c[1] <= '9' ? c[1] - '1' : -1;
+    if (index < 0 || index >= n) {
+      strbuf_putc(&out, *c);
+      continue;
+    }
+    c++;
+    char *literal = values[index] ? PQescapeLiteral(pg, values[index], strlen(values[index])) : NULL;
+    if (values[index] && literal == NULL) {
+      strbuf_free(&out);
+      return NULL;
+    }
+    strbuf_puts(&out, literal ? literal : "NULL");
+    PQfreemem(literal);
+  }
+  return strbuf_steal(&out);
+}
+
+/* Starts COPY (the query) TO STDOUT in CSV: PostgreSQL formats every value
+ * and sends a row a message, far cheaper to read than a result a row. */
+static bool send_copy(PGconn *pg, const char *const *values) {
+  char *query = sql_with_literals(pg, QUERY, 4, values);
+  if (query == NULL) return false;
+  struct strbuf copy;
+  strbuf_init(&copy);
+  strbuf_printf(&copy, "COPY (%s) TO STDOUT (FORMAT csv)", query);
+  free(query);
+  bool sent = !strbuf_failed(&copy) && PQsendQuery(pg, copy.data);
+  strbuf_free(&copy);
+  if (!sent) return false;
+  PGresult *res = PQgetResult(pg);
+  bool started = PQresultStatus(res) == PGRES_COPY_OUT;
+  if (!started) {
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    y_log_message(Y_LOG_LEVEL_ERROR, "report csv: the query failed: SQLSTATE %s", state ? state : "?");
+  }
+  PQclear(res);
+  return started;
 }
 
 void reports_participants_csv(struct ips_request *req) {
@@ -198,17 +270,14 @@ void reports_participants_csv(struct ips_request *req) {
   const char *own = policy_sees_pii(p->role_id, p->partner, "*") ? NULL : p->partner;
   const char *values[] = {from, to, partner, own};
   PGconn *pg = db_pgconn(conn);
-  if (!PQsendQueryParams(pg, QUERY, 4, NULL, values, NULL, NULL, 0) || !PQsetSingleRowMode(pg)) {
-    y_log_message(Y_LOG_LEVEL_ERROR, "report csv: cannot send the query: %s", PQerrorMessage(pg));
-    PGresult *res;
-    while ((res = PQgetResult(pg)) != NULL) PQclear(res);
+  if (!send_copy(pg, values)) {
+    if (PQstatus(pg) == CONNECTION_OK) drain_copy(pg);
     problem_from_status(req, PQstatus(pg) == CONNECTION_OK ? IPS_ERROR : IPS_UNAVAILABLE);
     return;
   }
   struct csv_stream *s = calloc(1, sizeof *s);
   if (s == NULL) {
-    PGresult *res;
-    while ((res = PQgetResult(pg)) != NULL) PQclear(res);
+    drain_copy(pg);
     problem_send(req, 500, "out of memory");
     return;
   }

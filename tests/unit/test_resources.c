@@ -1,5 +1,5 @@
-/* Unit tests of resource logic that needs no database: CSV fields of the
- * participant export (quoting, formula neutralising), and what a PESEL implies for a beneficiary. */
+/* Unit tests of resource logic that needs no database: CSV rows of the
+ * participant export (COPY's quoting kept, formula neutralising), and what a PESEL implies for a beneficiary. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -12,59 +12,52 @@
 #include "resources/report_csv.h"
 #include "util/strbuf.h"
 
-static void assert_csv(const char *value, const char *expected) {
+/* Rewrites one COPY CSV row of the columns id (a value), name (text) and
+ * hours (a value) as the export writes it. */
+static void assert_copy_row(const char *copy_row, const char *expected) {
+  static const struct csv_column columns[] = {{"id", false}, {"name", true}, {"hours", false}};
   struct strbuf b;
   strbuf_init(&b);
-  csv_field(&b, value);
+  csv_copy_row(&b, copy_row, strlen(copy_row), columns, 3);
   assert_string_equal(b.data ? b.data : "", expected);
   strbuf_free(&b);
 }
 
-static void csv_fields_are_quoted_only_when_needed(void **state) {
+/* What COPY quotes stays quoted, an empty string is an empty field as NULL
+ * is, and every line ends in CRLF (RFC 4180). */
+static void csv_rows_from_copy_keep_its_quoting_and_end_in_crlf(void **state) {
   (void)state;
-  assert_csv("Nowak", "Nowak");
-  assert_csv("Łódź", "Łódź");
-  assert_csv(NULL, "");
-  assert_csv("", "");
-  assert_csv("Kowalski, Jan", "\"Kowalski, Jan\"");
-  assert_csv("Spółdzielnia \"Razem\"", "\"Spółdzielnia \"\"Razem\"\"\"");
-  assert_csv("two\nlines", "\"two\nlines\"");
-  assert_csv("cr\rhere", "\"cr\rhere\"");
-}
-
-static void assert_csv_text(const char *value, const char *expected) {
-  struct strbuf b;
-  strbuf_init(&b);
-  csv_text_field(&b, value);
-  assert_string_equal(b.data ? b.data : "", expected);
-  strbuf_free(&b);
+  assert_copy_row("1,Nowak,2.50\n", "1,Nowak,2.50\r\n");
+  assert_copy_row("1,Łódź,2.50\n", "1,Łódź,2.50\r\n");
+  assert_copy_row("1,,\n", "1,,\r\n");
+  assert_copy_row("1,\"\",\n", "1,,\r\n");
+  assert_copy_row("1,\"Kowalski, Jan\",3\n", "1,\"Kowalski, Jan\",3\r\n");
+  assert_copy_row("1,\"Spółdzielnia \"\"Razem\"\"\",3\n", "1,\"Spółdzielnia \"\"Razem\"\"\",3\r\n");
+  assert_copy_row("1,\"two\nlines\",3\n", "1,\"two\nlines\",3\r\n");
+  assert_copy_row("1,\"cr\rhere\",3\n", "1,\"cr\rhere\",3\r\n");
+  assert_copy_row("1,\"a,\"\"b\nc\"\"\",\n", "1,\"a,\"\"b\nc\"\"\",\r\n");
 }
 
 /* OWASP CSV injection: a text cell a spreadsheet would run as a formula is
  * quoted and starts with a single quote; the text stays readable. */
-static void csv_text_fields_that_start_a_formula_are_neutralised(void **state) {
+static void csv_text_cells_that_start_a_formula_are_neutralised(void **state) {
   (void)state;
-  assert_csv_text("=HYPERLINK(\"http://evil.example/\",\"x\")",
-                  "\"'=HYPERLINK(\"\"http://evil.example/\"\",\"\"x\"\")\"");
-  assert_csv_text("+cmd|' /C calc'!A0", "\"'+cmd|' /C calc'!A0\"");
-  assert_csv_text("-2+3", "\"'-2+3\"");
-  assert_csv_text("@SUM(A1:A9)", "\"'@SUM(A1:A9)\"");
-  assert_csv_text("\t=1+1", "\"'\t=1+1\"");
-  assert_csv_text("\r=1+1", "\"'\r=1+1\"");
-  assert_csv_text("+48 600 100 200", "\"'+48 600 100 200\"");
-  assert_csv_text("=a, \"b\"", "\"'=a, \"\"b\"\"\"");
-  /* anything else is written as csv_field writes it */
-  assert_csv_text("Nowak", "Nowak");
-  assert_csv_text("Kowalska-Nowak", "Kowalska-Nowak");
-  assert_csv_text("a=b", "a=b");
-  assert_csv_text(" =1", " =1");
-  assert_csv_text("'quoted", "'quoted");
-  assert_csv_text("Kowalski, Jan", "\"Kowalski, Jan\"");
-  assert_csv_text(NULL, "");
-  assert_csv_text("", "");
-  /* values the service writes are left as they are */
-  assert_csv("-3", "-3");
-  assert_csv("2.50", "2.50");
+  assert_copy_row("1,\"=HYPERLINK(\"\"http://evil.example/\"\",\"\"x\"\")\",2\n",
+                  "1,\"'=HYPERLINK(\"\"http://evil.example/\"\",\"\"x\"\")\",2\r\n");
+  assert_copy_row("1,+cmd|' /C calc'!A0,2\n", "1,\"'+cmd|' /C calc'!A0\",2\r\n");
+  assert_copy_row("1,-2+3,2\n", "1,\"'-2+3\",2\r\n");
+  assert_copy_row("1,@SUM(A1:A9),2\n", "1,\"'@SUM(A1:A9)\",2\r\n");
+  assert_copy_row("1,\t=1+1,2\n", "1,\"'\t=1+1\",2\r\n");
+  assert_copy_row("1,\"\r=1+1\",2\n", "1,\"'\r=1+1\",2\r\n");
+  assert_copy_row("1,+48 600 100 200,2\n", "1,\"'+48 600 100 200\",2\r\n");
+  assert_copy_row("1,\"=a, \"\"b\"\"\",2\n", "1,\"'=a, \"\"b\"\"\",2\r\n");
+  /* anything else is written as COPY wrote it */
+  assert_copy_row("1,Kowalska-Nowak,2\n", "1,Kowalska-Nowak,2\r\n");
+  assert_copy_row("1,a=b,2\n", "1,a=b,2\r\n");
+  assert_copy_row("1, =1,2\n", "1, =1,2\r\n");
+  assert_copy_row("1,'quoted,2\n", "1,'quoted,2\r\n");
+  /* values the service writes are left as they are: a negative age, hours */
+  assert_copy_row("-3,Nowak,-2.50\n", "-3,Nowak,-2.50\r\n");
 }
 
 /* Applies the PESEL rules to body; returns the error fields as "a b ". */
@@ -116,8 +109,8 @@ static void pesel_must_agree(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(csv_fields_are_quoted_only_when_needed),
-    cmocka_unit_test(csv_text_fields_that_start_a_formula_are_neutralised),
+    cmocka_unit_test(csv_rows_from_copy_keep_its_quoting_and_end_in_crlf),
+    cmocka_unit_test(csv_text_cells_that_start_a_formula_are_neutralised),
     cmocka_unit_test(pesel_fills_birth_date_and_gender),
     cmocka_unit_test(pesel_must_agree),
   };
