@@ -10,7 +10,7 @@ const fs = require('node:fs');
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const YAML = require('yaml');
-const { spec, SPEC_PATH } = require('./lib/contract');
+const { spec, SPEC_PATH, validateSchema } = require('./lib/contract');
 const { startServer } = require('./lib/server');
 const { newTeam } = require('./lib/team');
 const { api } = require('./lib/http');
@@ -107,4 +107,42 @@ test('the example of POST /v1/partnership-members is accepted: 201 with the reco
     headers: { ...team.admin.byczyna.headers, 'If-Match': res.headers.get('etag') },
   });
   assert.equal(gone.status, 204);
+});
+
+/* [pointer, schema] of every schema object in value (depth first). */
+function schemasIn(value, where = '') {
+  if (!value || typeof value !== 'object') return [];
+  const here = Array.isArray(value.required) && !value.in ? [[where, value]] : [];
+  return here.concat(Object.entries(value).flatMap(([k, v]) => schemasIn(v, `${where}/${k}`)));
+}
+
+/* The property names schema declares itself or through its allOf members. */
+function declaredProperties(doc, schema) {
+  const s = resolve(doc, schema) || {};
+  return [...Object.keys(s.properties || {}), ...(s.allOf || []).flatMap((sub) => declaredProperties(doc, sub))];
+}
+
+test('every required key of an object is a named property of it, so that typed clients keep its name', () => {
+  const doc = spec();
+  const unnamed = [];
+  for (const [where, schema] of schemasIn(doc)) {
+    const named = new Set(declaredProperties(doc, schema));
+    for (const key of schema.required) if (!named.has(key)) unnamed.push(`${where}: ${key}`);
+  }
+  assert.deepEqual(unnamed, [], 'required keys without a property');
+});
+
+test('a Period is a date or a timestamp, matching exactly one branch of its oneOf even where format is only an annotation', () => {
+  // OpenAPI 3.1 (JSON Schema 2020-12) treats format as an annotation by
+  // default: most client validators do not assert it
+  const Ajv2020 = require('ajv/dist/2020');
+  const ajv = new Ajv2020({ strict: false, validateFormats: false });
+  const branches = spec().components.schemas.Period.oneOf.map((b) => ajv.compile(b));
+  const matching = (value) => branches.filter((v) => v(value)).length;
+  for (const value of ['2026-03-01', '2026-03-01T09:15:27Z', '2026-03-01T09:15:27.123456+01:00']) {
+    assert.equal(matching(value), 1, `${value} matches exactly one branch`);
+    const { valid, message } = validateSchema('#/components/schemas/Period', value);
+    assert.ok(valid, `${value}: ${message}`);
+  }
+  for (const value of ['2026-03', 'yesterday']) assert.equal(matching(value), 0, `${value} matches no branch`);
 });
