@@ -177,6 +177,18 @@ static long throttle_wait(const PGresult *res, int col) {
   return wait < 1 ? 1 : wait;
 }
 
+/* The limits of failed sign-ins as the IETF RateLimit header fields
+ * (draft-ietf-httpapi-ratelimit-headers): both policies, and the one
+ * exhausted (policy) with no failure left for wait seconds. */
+static void send_rate_limit(struct ips_request *req, const char *policy, long wait) {
+  char policies[128], state[64];
+  snprintf(policies, sizeof policies, "\"username\";q=%d;w=%d, \"client\";q=%u;w=%d", LOGIN_MAX_FAILURES,
+           LOGIN_WINDOW_MINUTES * 60, req->app->cfg->sign_in_client_failures, LOGIN_WINDOW_MINUTES * 60);
+  snprintf(state, sizeof state, "\"%s\";r=0;t=%ld", policy, wait);
+  respond_header(req, "RateLimit-Policy", policies);
+  respond_header(req, "RateLimit", state);
+}
+
 /* True when the username may try now from this client; otherwise sends 429
  * (or 503). Each is limited apart: a username after LOGIN_MAX_FAILURES
  * failures from anywhere, a client after IPS_SIGN_IN_CLIENT_FAILURES
@@ -205,6 +217,7 @@ static bool throttle_allows(struct ips_request *req, const char *username, const
   snprintf(retry, sizeof retry, "%ld", wait);
   record_failure(req, username, NULL, "throttled", client);
   respond_header(req, "Retry-After", retry);
+  send_rate_limit(req, user_locked ? "username" : "client", wait);
   problem_send(req, 429, user_locked ? "too many failed sign-ins for this username; try again later"
                                      : "too many failed sign-ins from this address; try again later");
   return false;

@@ -10,7 +10,7 @@
 static const char ALLOW_HEADERS[] =
     "Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key, X-Request-Id";
 static const char EXPOSE_HEADERS[] =
-    "ETag, Location, Link, Retry-After, X-Request-Id, Idempotent-Replayed";
+    "ETag, Location, Link, Retry-After, RateLimit, RateLimit-Policy, X-Request-Id, Idempotent-Replayed";
 
 static bool origin_allowed(const struct ips_config *cfg, const char *origin) {
   for (size_t i = 0; i < cfg->n_cors_origins; i++)

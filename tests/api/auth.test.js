@@ -275,6 +275,8 @@ test('five failed sign-ins within 15 minutes make the next attempt 429 with Retr
   const retry = locked.headers.get('retry-after');
   assert.match(retry || '', /^[0-9]+$/, `Retry-After ${retry}`);
   assert.ok(Number(retry) >= 1 && Number(retry) <= 900, `Retry-After ${retry} is 1..900 seconds`);
+  assert.match(locked.headers.get('ratelimit-policy') || '', /^"username";q=5;w=900, "client";q=[0-9]+;w=900$/);
+  assert.equal(locked.headers.get('ratelimit'), `"username";r=0;t=${retry}`);
   assert.ok(!/access_token/.test(locked.text));
   const wrongAgain = await tokenRequest(server, { grant_type: 'password', username: u.username, password: 'wrong-password-6' });
   expectProblem(wrongAgain, 429);

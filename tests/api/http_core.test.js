@@ -272,7 +272,7 @@ test('a GET from a configured origin carries Access-Control-Allow-Origin and the
   assert.equal(res.status, 200);
   assert.equal(res.headers.get('access-control-allow-origin'), ORIGIN);
   const exposed = headerList(res, 'access-control-expose-headers');
-  for (const h of ['etag', 'location', 'link', 'retry-after', 'x-request-id', 'idempotent-replayed']) {
+  for (const h of ['etag', 'location', 'link', 'retry-after', 'ratelimit', 'ratelimit-policy', 'x-request-id', 'idempotent-replayed']) {
     assert.ok(exposed.includes(h), `Access-Control-Expose-Headers has ${h}: ${res.headers.get('access-control-expose-headers')}`);
   }
 });

@@ -171,6 +171,9 @@ test('40 distinct usernames from one client behind a trusted proxy: 401 up to th
       const retry = res.headers.get('retry-after') || '';
       assert.match(retry, /^[0-9]+$/, `Retry-After ${retry}`);
       assert.ok(Number(retry) >= 1 && Number(retry) <= 900, `Retry-After ${retry} is 1..900 seconds`);
+      // the limits, as the IETF RateLimit fields: this client's reached
+      assert.equal(res.headers.get('ratelimit-policy'), `"username";q=5;w=900, "client";q=${CLIENT_LIMIT};w=900`);
+      assert.equal(res.headers.get('ratelimit'), `"client";r=0;t=${retry}`);
     }
   }
   const u = { username: uniqueName('real'), password: strongPassword() };
