@@ -126,13 +126,17 @@ static void append_header(struct strbuf *b) {
   strbuf_append(b, "\r\n", 2);
 }
 
+static void log_failure(const PGresult *res) {
+  const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+  y_log_message(Y_LOG_LEVEL_ERROR, "report csv: the query failed: SQLSTATE %s", state ? state : "?");
+}
+
 /* After the last row: the COPY's own result says whether it completed. */
 static void finish_copy(struct csv_stream *s, PGconn *pg) {
   PGresult *res;
   while ((res = PQgetResult(pg)) != NULL) {
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-      const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-      y_log_message(Y_LOG_LEVEL_ERROR, "report csv: the query failed: SQLSTATE %s", state ? state : "?");
+      log_failure(res);
       s->failed = true;
     }
     PQclear(res);
@@ -208,9 +212,9 @@ static void csv_free(void *cls) {
 }
 
 /*
- * Returns sql (owned by the caller, NULL when out of memory) with each $N
- * of 1..n replaced by values[N-1] as an escaped literal, or NULL: for
- * COPY, which takes no parameters.
+ * Returns sql (owned by the caller; NULL when out of memory) with each $N
+ * (one digit, N <= n) replaced by values[N-1] as an escaped literal, or by
+ * NULL where values[N-1] is NULL: for COPY, which takes no parameters.
  */
 static char *sql_with_literals(PGconn *pg, const char *sql, int n, const char *const *values) {
   struct strbuf out;
@@ -247,10 +251,7 @@ static bool send_copy(PGconn *pg, const char *const *values) {
   if (!sent) return false;
   PGresult *res = PQgetResult(pg);
   bool started = PQresultStatus(res) == PGRES_COPY_OUT;
-  if (!started) {
-    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-    y_log_message(Y_LOG_LEVEL_ERROR, "report csv: the query failed: SQLSTATE %s", state ? state : "?");
-  }
+  if (!started) log_failure(res);
   PQclear(res);
   return started;
 }

@@ -112,7 +112,7 @@ test('the example of POST /v1/partnership-members is accepted: 201 with the reco
 /* [pointer, schema] of every schema object in value (depth first). */
 function schemasIn(value, where = '') {
   if (!value || typeof value !== 'object') return [];
-  const here = Array.isArray(value.required) && !value.in ? [[where, value]] : [];
+  const here = Array.isArray(value.required) ? [[where, value]] : [];
   return here.concat(Object.entries(value).flatMap(([k, v]) => schemasIn(v, `${where}/${k}`)));
 }
 

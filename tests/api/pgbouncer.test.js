@@ -86,3 +86,20 @@ test('long polls through PgBouncer deliver a write\'s change (their LISTEN on th
   const createdAfter = Date.now() - started;
   assert.equal(await found, true, `the change of the new entity came through the feed (created ${createdAfter} ms in, feed head ${head}); ${log.join('; ')}`);
 });
+
+test('the participants CSV streams through PgBouncer (COPY in transaction mode): the new attendance is a row, formula cells neutralised', async () => {
+  const admin = await newUser(server, { role: 'admin' });
+  const T = R.tag('pgbcsv');
+  const services = await R.seededServices(server, admin);
+  const person = await R.newBeneficiary(server, admin, T, { last_name: `=HYPERLINK("x") ${T}` });
+  const training = await R.newDelivery(server, admin, T, { service_id: services.training.id, started_at: '2026-05-04T09:00:00Z' });
+  const put = await api(server, 'PUT', `/v1/deliveries/${training.id}/participants/${person.id}`, { headers: admin.headers, body: { attended: true } });
+  assert.equal(put.status, 201, put.text);
+  const csv = await api(server, 'GET', '/v1/reports/participants.csv?from=2026-05-04&to=2026-05-04', { headers: admin.headers });
+  assert.equal(csv.status, 200, csv.text.slice(0, 300));
+  assert.match(csv.headers.get('content-type'), /^text\/csv/);
+  const row = csv.text.split('\r\n').find((line) => line.startsWith(`${person.id},`));
+  assert.ok(row, `a row of ${person.id} in:\n${csv.text.slice(0, 600)}`);
+  assert.ok(row.includes(`,"'=HYPERLINK(""x"") ${T}",`), row);
+  assert.ok(row.endsWith(',training,2.00'), row);
+});
