@@ -3,27 +3,14 @@
 // server always demands is required in the contract, and what it fills in
 // itself is not a `default:` of a request body (openapi-typescript turns a
 // field with a default into a required one, so a valid request would not
-// type-check); an example is what the server accepts or answers, as any
-// YAML reader reads it.
+// type-check); an example reads the same in any YAML reader (examples.test.js
+// sends every one to the server).
 
 const fs = require('node:fs');
-const { test, before, after } = require('node:test');
+const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const YAML = require('yaml');
 const { spec, SPEC_PATH, validateSchema } = require('./lib/contract');
-const { startServer } = require('./lib/server');
-const { newTeam } = require('./lib/team');
-const { api } = require('./lib/http');
-
-let server;
-let team;
-before(async () => {
-  server = await startServer();
-  team = await newTeam(server, 'cr');
-});
-after(async () => {
-  if (server) await server.stop();
-});
 
 const METHODS = ['get', 'put', 'post', 'patch', 'delete'];
 
@@ -83,30 +70,6 @@ function datesIn(value, where = '') {
 test('no value of the contract reads as a date object in a YAML 1.1 reader (dates and timestamps are quoted strings)', () => {
   const doc = YAML.parse(fs.readFileSync(SPEC_PATH, 'utf8'), { schema: 'yaml-1.1' });
   assert.deepEqual(datesIn(doc), [], 'values a YAML 1.1 reader turns into dates');
-});
-
-test('the shared BadRequest example is the answer the server sends for a bad query parameter', async () => {
-  const example = spec().components.responses.BadRequest.content['application/problem+json'].example;
-  const res = await api(server, 'GET', '/v1/gminas?limit=500');
-  assert.equal(res.status, 400);
-  const { request_id: sent, ...answer } = res.json;
-  const { request_id: documented, ...expected } = example;
-  assert.match(sent, /^[A-Za-z0-9._-]{1,64}$/);
-  assert.equal(typeof documented, 'string');
-  assert.deepEqual(answer, expected);
-});
-
-test('the example of POST /v1/partnership-members is accepted: 201 with the record it describes', async () => {
-  const op = spec().paths['/v1/partnership-members'].post;
-  const example = op.requestBody.content['application/json'].example;
-  const res = await api(server, 'POST', '/v1/partnership-members', { headers: team.admin.byczyna.headers, body: example });
-  assert.equal(res.status, 201, JSON.stringify(res.json));
-  for (const [field, value] of Object.entries(example)) assert.deepEqual(res.json[field], value, field);
-  // the example's code is unique among live members: free it for the next run
-  const gone = await api(server, 'DELETE', `/v1/partnership-members/${res.json.id}`, {
-    headers: { ...team.admin.byczyna.headers, 'If-Match': res.headers.get('etag') },
-  });
-  assert.equal(gone.status, 204);
 });
 
 /* [pointer, schema] of every schema object in value (depth first). */
