@@ -115,8 +115,8 @@ static const struct problem_kind KINDS[PROBLEM_KIND_COUNT] = {
     "applied by another version. The operator runs `ips-api migrate` (or deploys the matching binary)."},
   [PROBLEM_OVERLOADED] = {"overloaded", 503, "Overloaded",
     "The service has no room for this request now: every password check is busy (too many sign-ins at "
-    "once), or as many change-feed long polls wait as it allows (`IPS_LONG_POLL_MAX`). Retry after "
-    "`Retry-After` seconds."},
+    "once), or as many change-feed long polls wait as it allows (`IPS_LONG_POLL_MAX`); behind the "
+    "shipped nginx front, no instance could answer. Retry after `Retry-After` seconds."},
   [PROBLEM_HTTP_VERSION_NOT_SUPPORTED] = {"http-version-not-supported", 505, "HTTP Version Not Supported",
     "The request names an HTTP version this service does not speak. Use HTTP/1.1 (or 1.0)."},
 };
