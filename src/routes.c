@@ -18,6 +18,7 @@
 #include "resources/gminas.h"
 #include "resources/health.h"
 #include "resources/partnership_members.h"
+#include "resources/problems.h"
 #include "resources/reports.h"
 #include "resources/services.h"
 #include "resources/users.h"
@@ -40,6 +41,8 @@ static const struct route ROUTES[] = {
   PUBLIC("GET", "/healthz", health_live),
   PUBLIC("GET", "/readyz", health_ready),
   PUBLIC("GET", "/metrics", metrics_handler),
+  PUBLIC("GET", "/problems", problems_index),
+  PUBLIC("GET", "/problems/{slug}", problems_page),
   PUBLIC("GET", "/.well-known/jwks.json", tokens_jwks),
   PUBLIC("POST", "/v1/auth/token", tokens_issue),
   PUBLIC("POST", "/v1/auth/revoke", tokens_revoke),

@@ -72,7 +72,7 @@ static void refuse_unchecked_answer(struct ips_request *req) {
   ulfius_init_response(req->resp);
   respond_header(req, "X-Request-Id", req->request_id);
   respond_header(req, "Cache-Control", "no-store");
-  problem_send(req, 500, "the answer was withheld");
+  problem_send_kind(req, PROBLEM_INTERNAL_ERROR, "the answer was withheld");
 }
 
 /* Everything between the request's shape and its handler, in the order of
@@ -81,7 +81,7 @@ static void handle(struct ips_request *req, const struct route_match *m) {
   if (cors_apply(req, m)) return;
   if (!request_read_body(req, req->app->cfg->max_body_bytes)) return;
   if (!m->path_known) {
-    problem_send(req, 404, "no such resource");
+    problem_send_kind(req, PROBLEM_UNKNOWN_ROUTE, "no such resource");
     return;
   }
   if (strcmp(req->u->http_verb, "OPTIONS") == 0) {
@@ -91,7 +91,7 @@ static void handle(struct ips_request *req, const struct route_match *m) {
   }
   if (m->route == NULL) {
     respond_header(req, "Allow", m->allow);
-    problem_send(req, 405, "this method is not allowed here");
+    problem_send_kind(req, PROBLEM_METHOD_NOT_ALLOWED, "this method is not allowed here");
     return;
   }
   /* the route's permission is the handler's to check, after the query
@@ -126,7 +126,7 @@ static int dispatch(const struct _u_request *u, struct _u_response *resp, void *
   req.route = m.route;
   if (m.path_route >= 0) req.route_pattern = app->routes[m.path_route].pattern;
   handle(&req, &m);
-  if (resp->status == 0) problem_send(&req, 500, "the handler gave no answer");
+  if (resp->status == 0) problem_send_kind(&req, PROBLEM_INTERNAL_ERROR, "the handler gave no answer");
   if (atomic_load(&draining)) respond_header(&req, "Connection", "close");
 
   double seconds = seconds_since(&start);

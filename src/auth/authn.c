@@ -30,7 +30,7 @@ static void unauthorized(struct ips_request *req, const char *why, bool invalid_
   else
     snprintf(challenge, sizeof challenge, "Bearer realm=\"ips-api\"");
   respond_header(req, "WWW-Authenticate", challenge);
-  problem_send(req, 401, why);
+  problem_send_kind(req, PROBLEM_INVALID_TOKEN, why);
 }
 
 static bool uuid_shaped(const char *s) {

@@ -142,7 +142,7 @@ static void send_tokens(struct ips_request *req, const char *user_id, const char
   free(access);
   json_decref(doc);
   if (text == NULL) {
-    problem_send(req, 500, "could not issue a token");
+    problem_send_kind(req, PROBLEM_INTERNAL_ERROR, "could not issue a token");
     return;
   }
   respond_json_owned(req, 200, text, strlen(text));
@@ -151,7 +151,7 @@ static void send_tokens(struct ips_request *req, const char *user_id, const char
 
 static void invalid_grant(struct ips_request *req, const char *detail) {
   respond_header(req, "WWW-Authenticate", "Bearer realm=\"ips-api\"");
-  problem_send(req, 401, detail);
+  problem_send_kind(req, PROBLEM_INVALID_CREDENTIALS, detail);
 }
 
 /* The client address of a sign-in, as text for the database; NULL (no
@@ -218,7 +218,7 @@ static bool throttle_allows(struct ips_request *req, const char *username, const
   record_failure(req, username, NULL, "throttled", client);
   respond_header(req, "Retry-After", retry);
   send_rate_limit(req, user_locked ? "username" : "client", wait);
-  problem_send(req, 429, user_locked ? "too many failed sign-ins for this username; try again later"
+  problem_send_kind(req, PROBLEM_SIGN_IN_THROTTLED, user_locked ? "too many failed sign-ins for this username; try again later"
                                      : "too many failed sign-ins from this address; try again later");
   return false;
 }
@@ -234,7 +234,7 @@ static ips_status password_check(struct ips_request *req, const char *hash, cons
   if (!slots_acquire(slots, req->app->cfg->password_check_wait_ms)) {
     y_log_message(Y_LOG_LEVEL_WARNING, "security: every password check is busy; sign-in refused id=%s",
                   req->request_id);
-    problem_send(req, 503, "too many sign-ins at once; try again shortly");
+    problem_send_kind(req, PROBLEM_OVERLOADED, "too many sign-ins at once; try again shortly");
     respond_header(req, "Retry-After", "1");
     return IPS_UNAVAILABLE;
   }
@@ -296,7 +296,7 @@ static void password_grant(struct ips_request *req, json_t *body) {
   }
   char refresh[48], refresh_hash[65];
   if (!refresh_token_make(refresh, refresh_hash)) {
-    problem_send(req, 500, "could not make a refresh token");
+    problem_send_kind(req, PROBLEM_INTERNAL_ERROR, "could not make a refresh token");
     return;
   }
   const char *rec[] = {name, user_id, refresh_hash, partner, role, req->request_id};
@@ -352,7 +352,7 @@ static void refresh_grant(struct ips_request *req, json_t *body) {
   char hash[65], fresh[48], fresh_hash[65];
   hash_hex_of(token, hash);
   if (!refresh_token_make(fresh, fresh_hash)) {
-    problem_send(req, 500, "could not make a refresh token");
+    problem_send_kind(req, PROBLEM_INTERNAL_ERROR, "could not make a refresh token");
     return;
   }
   struct db_conn *conn = NULL;
@@ -424,7 +424,7 @@ void tokens_issue(struct ips_request *req) {
   } else {
     json_t *errors = json_array();
     body_error(errors, "grant_type", "unsupported_grant_type", "must be password or refresh_token");
-    problem_send_errors(req, 400, "unsupported grant_type", errors);
+    problem_send_kind_errors(req, PROBLEM_UNSUPPORTED_GRANT_TYPE, "unsupported grant_type", errors);
   }
 }
 
@@ -461,7 +461,7 @@ void tokens_jwks(struct ips_request *req) {
   if (!request_no_query(req)) return;
   char *text = jwt_jwks(req->app->keys);
   if (text == NULL) {
-    problem_send(req, 500, "out of memory");
+    problem_send_kind(req, PROBLEM_INTERNAL_ERROR, "out of memory");
     return;
   }
   respond_json_owned(req, 200, text, strlen(text));

@@ -8,11 +8,11 @@
 
 json_t *body_object(struct ips_request *req) {
   if (req->body == NULL) {
-    problem_send(req, 400, "a JSON object is required as the request body");
+    problem_send_kind(req, PROBLEM_MALFORMED_BODY, "a JSON object is required as the request body");
     return NULL;
   }
   if (!json_is_object(req->body)) {
-    problem_send(req, 400, "the request body must be a JSON object");
+    problem_send_kind(req, PROBLEM_MALFORMED_BODY, "the request body must be a JSON object");
     return NULL;
   }
   return req->body;
@@ -71,7 +71,7 @@ bool body_fail_if_errors(struct ips_request *req, json_t *errors) {
     json_decref(errors);
     return false;
   }
-  problem_send_errors(req, 422, "the request has invalid fields", errors);
+  problem_send_kind_errors(req, PROBLEM_INVALID_FIELDS, "the request has invalid fields", errors);
   return true;
 }
 

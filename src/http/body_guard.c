@@ -63,12 +63,13 @@ static bool coding_unsupported(struct MHD_Connection *c) {
 }
 
 /* Answers status with a problem before the body is read, and closes. */
-static enum MHD_Result refuse(struct MHD_Connection *c, unsigned status, const char *detail) {
+static enum MHD_Result refuse(struct MHD_Connection *c, enum problem_kind_id kind, const char *detail) {
+  unsigned status = (unsigned)problem_kind(kind)->status;
   char id[REQUEST_ID_MAX + 1];
   const char *given = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Request-Id");
   if (request_id_valid(given)) snprintf(id, sizeof id, "%s", given);
   else request_id_generate(id);
-  struct MHD_Response *r = problem_mhd_response(status, detail, id);
+  struct MHD_Response *r = problem_mhd_response(kind, detail, id);
   if (r == NULL) return MHD_NO;
   enum MHD_Result ret = MHD_queue_response(c, status, r);
   MHD_destroy_response(r);
@@ -83,13 +84,13 @@ static enum MHD_Result refuse(struct MHD_Connection *c, unsigned status, const c
 static enum MHD_Result refuse_framing(struct MHD_Connection *c, bool *refused) {
   *refused = true;
   if (coding_unsupported(c))
-    return refuse(c, 501, "Transfer-Encoding other than chunked is not supported; send Content-Length or chunked");
+    return refuse(c, PROBLEM_NOT_IMPLEMENTED, "Transfer-Encoding other than chunked is not supported; send Content-Length or chunked");
   const char *cl = declared_length(c);
-  if (cl && length_malformed(cl)) return refuse(c, 400, "Content-Length is malformed: digits only");
+  if (cl && length_malformed(cl)) return refuse(c, PROBLEM_MALFORMED_REQUEST, "Content-Length is malformed: digits only");
   if (cl && guard.max_body > 0 && declared_too_large(cl)) {
     char detail[96];
     snprintf(detail, sizeof detail, "the request body exceeds %zu bytes", guard.max_body);
-    return refuse(c, 413, detail);
+    return refuse(c, PROBLEM_BODY_TOO_LARGE, detail);
   }
   *refused = false;
   return MHD_YES;

@@ -32,7 +32,7 @@ bool cors_apply(struct ips_request *req, const struct route_match *m) {
                    request_header(req, "Access-Control-Request-Method") != NULL;
   if (!preflight || !m->path_known) return false;
   if (!allowed) {
-    problem_send(req, 403, "this origin is not allowed to call the API");
+    problem_send_kind(req, PROBLEM_ORIGIN_NOT_ALLOWED, "this origin is not allowed to call the API");
     return true;
   }
   respond_header(req, "Access-Control-Allow-Methods", m->allow);

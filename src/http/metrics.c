@@ -183,14 +183,14 @@ void metrics_handler(struct ips_request *req) {
     const char *auth = request_header(req, "Authorization");
     if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0 || !same_secret(auth + 7, token)) {
       respond_header(req, "WWW-Authenticate", "Bearer realm=\"metrics\"");
-      problem_send(req, 401, "the metrics token is missing or wrong");
+      problem_send_kind(req, PROBLEM_INVALID_TOKEN, "the metrics token is missing or wrong");
       return;
     }
   }
   if (!request_no_query(req)) return; /* after the token: 401 comes first */
   char *text = metrics_render(req->app);
   if (text == NULL) {
-    problem_send(req, 500, "out of memory");
+    problem_send_kind(req, PROBLEM_INTERNAL_ERROR, "out of memory");
     return;
   }
   respond_json_owned(req, 200, text, strlen(text));

@@ -56,9 +56,10 @@ struct MHD_Response *MHD_create_response_from_buffer(size_t size, void *buffer, 
 static enum MHD_Result queue_problem(queue_fn real, struct MHD_Connection *c, unsigned int status) {
   char id[REQUEST_ID_MAX + 1];
   request_id_generate(id);
-  struct MHD_Response *r = problem_mhd_response(status, own_detail[0] ? own_detail : "the request is malformed", id);
+  enum problem_kind_id kind = problem_kind_of_status(status);
+  struct MHD_Response *r = problem_mhd_response(kind, own_detail[0] ? own_detail : "the request is malformed", id);
   if (r == NULL) return MHD_NO;
-  enum MHD_Result ret = real(c, status, r);
+  enum MHD_Result ret = real(c, (unsigned)problem_kind(kind)->status, r);
   MHD_destroy_response(r);
   return ret;
 }

@@ -18,13 +18,13 @@ void precondition_failed(struct ips_request *req, long long version) {
     etag_format(version, etag);
     respond_header(req, "ETag", etag);
   }
-  problem_send(req, 412, "the record has changed since it was read; read it again");
+  problem_send_kind(req, PROBLEM_IF_MATCH_STALE, "the record has changed since it was read; read it again");
 }
 
 bool precondition_if_match(struct ips_request *req, long long version) {
   const char *if_match = request_header(req, "If-Match");
   if (if_match == NULL) {
-    problem_send(req, 428, "If-Match with the record's ETag is required");
+    problem_send_kind(req, PROBLEM_IF_MATCH_REQUIRED, "If-Match with the record's ETag is required");
     return false;
   }
   if (!etag_list_matches(if_match, version, false)) {

@@ -42,7 +42,7 @@ const char *request_param(const struct ips_request *req, const char *name) {
 static void too_large(struct ips_request *req, size_t max) {
   char detail[96];
   snprintf(detail, sizeof detail, "the request body exceeds %zu bytes", max);
-  problem_send(req, 413, detail);
+  problem_send_kind(req, PROBLEM_BODY_TOO_LARGE, detail);
   /* the rest of an oversized upload is not worth reading */
   respond_header(req, "Connection", "close");
 }
@@ -54,7 +54,7 @@ bool request_read_body(struct ips_request *req, size_t max) {
     errno = 0;
     unsigned long long declared = strtoull(cl, &end, 10);
     if (*end != '\0' || (errno != 0 && errno != ERANGE) || cl[0] < '0' || cl[0] > '9') {
-      problem_send(req, 400, "Content-Length is malformed: digits only");
+      problem_send_kind(req, PROBLEM_MALFORMED_REQUEST, "Content-Length is malformed: digits only");
       /* no body was read: what follows cannot be told from a request */
       respond_header(req, "Connection", "close");
       return false;
@@ -73,17 +73,17 @@ bool request_read_body(struct ips_request *req, size_t max) {
   const char *body = req->u->binary_body;
   size_t len = req->u->binary_body_length;
   if (!content_type_is_json(request_header(req, "Content-Type"))) {
-    problem_send(req, 415, "the request body must be JSON (Content-Type: application/json)");
+    problem_send_kind(req, PROBLEM_UNSUPPORTED_MEDIA_TYPE, "the request body must be JSON (Content-Type: application/json)");
     return false;
   }
   if (!utf8_valid(body, len)) {
-    problem_send(req, 400, "the request body is not valid UTF-8");
+    problem_send_kind(req, PROBLEM_MALFORMED_BODY, "the request body is not valid UTF-8");
     return false;
   }
   if (json_nesting_depth(body, len, JSON_MAX_DEPTH) > JSON_MAX_DEPTH) {
     char detail[80];
     snprintf(detail, sizeof detail, "the JSON body is nested deeper than %d levels", JSON_MAX_DEPTH);
-    problem_send(req, 400, detail);
+    problem_send_kind(req, PROBLEM_MALFORMED_BODY, detail);
     return false;
   }
   json_error_t err;
@@ -92,7 +92,7 @@ bool request_read_body(struct ips_request *req, size_t max) {
     char detail[256];
     snprintf(detail, sizeof detail, "malformed JSON at line %d, column %d: %s", err.line,
              err.column, err.text);
-    problem_send(req, 400, detail);
+    problem_send_kind(req, PROBLEM_MALFORMED_BODY, detail);
     return false;
   }
   return true;
@@ -142,7 +142,7 @@ bool request_may(struct ips_request *req, const char *record_partner) {
     req->authorized = true;
     return true;
   }
-  problem_send(req, 403, record_partner ? "your role may not do this to this record" : "your role may not do this");
+  problem_send_kind(req, PROBLEM_FORBIDDEN, record_partner ? "your role may not do this to this record" : "your role may not do this");
   return false;
 }
 

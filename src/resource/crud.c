@@ -43,15 +43,15 @@ static void write_failed(struct ips_request *req, const struct resource *r, ips_
   if (st == IPS_INVALID && used) {
     json_t *errors = json_array();
     body_error(errors, used->field, used->code, used->message);
-    problem_send_errors(req, 409, "the record is in use and cannot be changed this way", errors);
+    problem_send_kind_errors(req, PROBLEM_RECORD_IN_USE, "the record is in use and cannot be changed this way", errors);
   } else if (st == IPS_CONFLICT) {
     json_t *errors = json_array();
     body_error(errors, c ? c->field : "id", "conflict", "is already used by another record");
-    problem_send_errors(req, 409, "a record with this value already exists", errors);
+    problem_send_kind_errors(req, PROBLEM_ALREADY_EXISTS, "a record with this value already exists", errors);
   } else if (st == IPS_INVALID && c) {
     json_t *errors = json_array();
     body_error(errors, c->field, c->code ? c->code : "invalid", c->message ? c->message : "is not valid");
-    problem_send_errors(req, 422, "the request has invalid fields", errors);
+    problem_send_kind_errors(req, PROBLEM_INVALID_FIELDS, "the request has invalid fields", errors);
   } else {
     if (st == IPS_INVALID)
       y_log_message(Y_LOG_LEVEL_ERROR, "resource %s: constraint %s has no field", r->name,
@@ -156,7 +156,7 @@ static const char *record_owner(const PGresult *res, int row, int col) {
 static const char *path_id(struct ips_request *req) {
   const char *id = request_param(req, "id");
   if (id == NULL || !ids_uuid_valid(id)) {
-    problem_send(req, 404, "no such record");
+    problem_send_kind(req, PROBLEM_NOT_FOUND, "no such record");
     return NULL;
   }
   return id;
@@ -177,7 +177,7 @@ void resource_get(struct ips_request *req) {
   const PGresult *res = read.res;
   int row = read.row;
   if (row < 0) {
-    problem_send(req, 404, "no such record");
+    problem_send_kind(req, PROBLEM_NOT_FOUND, "no such record");
     goto out;
   }
   int c = read.col; /* version, partner, json */
@@ -202,7 +202,7 @@ static bool hook_authorizes(struct ips_request *req, const struct resource *r, p
   json_t *next = NULL;
   bool ok = false;
   if (current && stored == NULL) {
-    problem_send(req, 500, "could not read the record");
+    problem_send_kind(req, PROBLEM_INTERNAL_ERROR, "could not read the record");
     goto out;
   }
   if (action == ACTION_CREATE) next = json_incref(req->body);
@@ -210,7 +210,7 @@ static bool hook_authorizes(struct ips_request *req, const struct resource *r, p
   if (action == ACTION_UPDATE) merge_patch_apply(next, req->body); /* not an object: 400 later */
   const char *why = "your role may not do this to this record";
   ok = r->hooks.authorize(req, stored, next, &why);
-  if (!ok) problem_send(req, 403, why);
+  if (!ok) problem_send_kind(req, PROBLEM_FORBIDDEN, why);
 out:
   json_decref(stored);
   json_decref(next);
@@ -235,7 +235,7 @@ bool resource_write_preconditions(struct ips_request *req, const struct resource
   if (st != IPS_OK) {
     problem_from_status(req, st);
   } else if (PQntuples(*current) == 0) {
-    problem_send(req, 404, "no such record");
+    problem_send_kind(req, PROBLEM_NOT_FOUND, "no such record");
   } else if (request_may(req, record_owner(*current, 0, 1)) &&
              hook_authorizes(req, r, req->route->action, *current) &&
              precondition_if_match(req, atoll(PQgetvalue(*current, 0, 0)))) {
@@ -276,7 +276,7 @@ static void stale_or_gone(struct ips_request *req, const struct resource *r, str
   const char *values[] = {id};
   tx_rollback(conn);
   ips_status st = db_exec(conn, &r->sql->exists, values, &res);
-  if (st == IPS_OK && PQntuples(res) == 0) problem_send(req, 404, "no such record");
+  if (st == IPS_OK && PQntuples(res) == 0) problem_send_kind(req, PROBLEM_NOT_FOUND, "no such record");
   else if (st == IPS_OK) precondition_failed(req, atoll(PQgetvalue(res, 0, 0)));
   else problem_from_status(req, st);
   PQclear(res);
@@ -296,7 +296,7 @@ static void unchanged_stale_or_gone(struct ips_request *req, const struct resour
   if (st != IPS_OK) {
     problem_from_status(req, st);
   } else if (PQntuples(res) == 0) {
-    problem_send(req, 404, "no such record");
+    problem_send_kind(req, PROBLEM_NOT_FOUND, "no such record");
   } else if (atoll(PQgetvalue(res, 0, 0)) != version) {
     precondition_failed(req, atoll(PQgetvalue(res, 0, 0)));
   } else {
@@ -361,7 +361,7 @@ static void write_record(struct ips_request *req, const struct resource *r, cons
   if (valid && !write_values_build(r, record, owner, id, version, req, &wv)) {
     write_values_free(&wv);
     json_decref(errors);
-    problem_send(req, 500, "could not prepare the record");
+    problem_send_kind(req, PROBLEM_INTERNAL_ERROR, "could not prepare the record");
     return;
   }
   ips_status st = request_tx_begin(req, &conn);
@@ -373,7 +373,7 @@ static void write_record(struct ips_request *req, const struct resource *r, cons
   if (st == IPS_OK && r->hooks.check) st = r->hooks.check(req, conn, record, errors);
   if (st == IPS_OK && json_array_size(errors) > 0) {
     tx_rollback(conn);
-    problem_send_errors(req, 422, "the request has invalid fields", errors);
+    problem_send_kind_errors(req, PROBLEM_INVALID_FIELDS, "the request has invalid fields", errors);
     errors = NULL;
     goto out;
   }
@@ -381,7 +381,7 @@ static void write_record(struct ips_request *req, const struct resource *r, cons
     st = r->hooks.check_update(req, conn, current, record, errors);
     if (st == IPS_CONFLICT) {
       tx_rollback(conn);
-      problem_send_errors(req, 409, "the record is in use and cannot be changed this way", errors);
+      problem_send_kind_errors(req, PROBLEM_RECORD_IN_USE, "the record is in use and cannot be changed this way", errors);
       errors = NULL;
       goto out;
     }
@@ -440,7 +440,7 @@ void resource_update(struct ips_request *req) {
   const char *current_owner = PQgetisnull(res, 0, 1) ? NULL : PQgetvalue(res, 0, 1);
   long long version = atoll(PQgetvalue(res, 0, 0));
   if (PQgetvalue(res, 0, 3)[0] == 't') {
-    problem_send(req, 409, "this record can no longer be changed (it has been erased)");
+    problem_send_kind(req, PROBLEM_RECORD_ERASED, "this record can no longer be changed (it has been erased)");
     goto out;
   }
   json_t *patch = body_object(req);
@@ -448,7 +448,7 @@ void resource_update(struct ips_request *req) {
   stored = json_loads(PQgetvalue(res, 0, 2), 0, NULL);
   record = json_deep_copy(stored);
   if (record == NULL) {
-    problem_send(req, 500, "could not read the record");
+    problem_send_kind(req, PROBLEM_INTERNAL_ERROR, "could not read the record");
     goto out;
   }
   json_t *errors = json_array();
@@ -492,14 +492,14 @@ void resource_delete(struct ips_request *req) {
   if (st == IPS_OK && r->hooks.before_delete) st = r->hooks.before_delete(conn, id, &why);
   if (st == IPS_CONFLICT) {
     tx_rollback(conn);
-    problem_send(req, 409, why ? why : "this record is still in use");
+    problem_send_kind(req, PROBLEM_RECORD_IN_USE, why ? why : "this record is still in use");
     goto out;
   }
   if (st == IPS_OK) st = db_exec(conn, &r->sql->remove, values, &res);
   if (st == IPS_INVALID) {
     /* a trigger refused: the record is still in use (the hook's race lost) */
     tx_rollback(conn);
-    problem_send(req, 409, "this record is still in use");
+    problem_send_kind(req, PROBLEM_RECORD_IN_USE, "this record is still in use");
     goto out;
   }
   if (st == IPS_OK && PQntuples(res) == 0) {

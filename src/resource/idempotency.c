@@ -77,7 +77,7 @@ bool idempotency_read(struct ips_request *req, struct idempotency *k) {
     json_array_append_new(errors, problem_error_item("Idempotency-Key", NULL,
                                                      n > IDEMPOTENCY_KEY_MAX ? "too_long" : "invalid",
                                                      "must be 1 to 255 printable ASCII characters"));
-    problem_send_errors(req, 400, "the Idempotency-Key header is malformed", errors);
+    problem_send_kind_errors(req, PROBLEM_INVALID_HEADER, "the Idempotency-Key header is malformed", errors);
     return false;
   }
   k->active = true;
@@ -89,7 +89,7 @@ bool idempotency_read(struct ips_request *req, struct idempotency *k) {
   char *material = malloc(total);
   if (material == NULL) {
     free(canonical);
-    problem_send(req, 500, "out of memory");
+    problem_send_kind(req, PROBLEM_INTERNAL_ERROR, "out of memory");
     return false;
   }
   snprintf(material, total, "%s %s\n%s", req->u->http_verb, req->u->url_path, canonical ? canonical : "");
@@ -121,7 +121,7 @@ enum idempotency_claim idempotency_claim(struct ips_request *req, struct db_conn
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     if (state && strcmp(state, "55P03") == 0) {
       tx_rollback(conn);
-      problem_send(req, 409, "a request with this Idempotency-Key is still in progress; retry later");
+      problem_send_kind(req, PROBLEM_IDEMPOTENCY_KEY_IN_FLIGHT, "a request with this Idempotency-Key is still in progress; retry later");
       outcome = IDEMPOTENCY_ANSWERED;
     }
     goto out;
@@ -151,12 +151,12 @@ enum idempotency_claim idempotency_claim(struct ips_request *req, struct db_conn
     json_t *errors = json_array();
     json_array_append_new(errors, problem_error_item("Idempotency-Key", NULL, "erased",
                                                      "made a record that has been erased since"));
-    problem_send_errors(req, 410, "the record created with this Idempotency-Key has been erased", errors);
+    problem_send_kind_errors(req, PROBLEM_IDEMPOTENCY_KEY_ERASED, "the record created with this Idempotency-Key has been erased", errors);
   } else if (strcmp(PQgetvalue(res, 0, 0), k->request_hash) != 0 || PQgetisnull(res, 0, 1)) {
     json_t *errors = json_array();
     json_array_append_new(errors, problem_error_item("Idempotency-Key", NULL, "conflict",
                                                      "was used before with a different request"));
-    problem_send_errors(req, 422, "this Idempotency-Key was used with another request", errors);
+    problem_send_kind_errors(req, PROBLEM_IDEMPOTENCY_KEY_REUSED, "this Idempotency-Key was used with another request", errors);
   } else {
     replay(req, res);
   }

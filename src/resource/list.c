@@ -128,7 +128,7 @@ void list_respond(struct ips_request *req, const struct list_params *p, const PG
   char *text = strbuf_steal(&body);
   if (text == NULL || cursor_failed) {
     free(text);
-    problem_send(req, 500, "out of memory");
+    problem_send_kind(req, PROBLEM_INTERNAL_ERROR, "out of memory");
     return;
   }
   respond_json_owned(req, 200, text, len);

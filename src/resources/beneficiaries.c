@@ -144,7 +144,7 @@ static const struct db_statement ERASE = {
 static const char *path_id(struct ips_request *req) {
   const char *id = request_param(req, "id");
   if (id == NULL || !ids_uuid_valid(id)) {
-    problem_send(req, 404, "no such beneficiary");
+    problem_send_kind(req, PROBLEM_NOT_FOUND, "no such beneficiary");
     return NULL;
   }
   return id;
@@ -162,11 +162,11 @@ void beneficiaries_erase(struct ips_request *req) {
   long long version = atoll(PQgetvalue(res, 0, 0));
   ips_status st = IPS_OK;
   if (PQgetvalue(res, 0, 3)[0] == 't') {
-    problem_send(req, 409, "the beneficiary has been erased already");
+    problem_send_kind(req, PROBLEM_RECORD_ERASED, "the beneficiary has been erased already");
     goto out;
   }
   if (req->body) {
-    problem_send(req, 400, "an erasure takes no request body");
+    problem_send_kind(req, PROBLEM_MALFORMED_BODY, "an erasure takes no request body");
     goto out;
   }
   PQclear(res);
@@ -191,7 +191,7 @@ void beneficiaries_erase(struct ips_request *req) {
     res = NULL;
     st = db_exec(conn, &r->sql->exists, key, &res);
     if (st != IPS_OK) goto fail;
-    if (PQntuples(res) == 0) problem_send(req, 404, "no such beneficiary");
+    if (PQntuples(res) == 0) problem_send_kind(req, PROBLEM_NOT_FOUND, "no such beneficiary");
     else precondition_failed(req, atoll(PQgetvalue(res, 0, 0)));
     goto out;
   }
@@ -253,7 +253,7 @@ void beneficiaries_deliveries(struct ips_request *req) {
   if (st == IPS_OK) st = db_exec(conn, &r->sql->get, get, &res);
   if (st != IPS_OK) goto fail;
   if (PQntuples(res) == 0) {
-    problem_send(req, 404, "no such beneficiary");
+    problem_send_kind(req, PROBLEM_NOT_FOUND, "no such beneficiary");
     goto out;
   }
   if (!request_may(req, PQgetvalue(res, 0, 1))) goto out;

@@ -90,7 +90,7 @@ void changes_list(struct ips_request *req) {
     /* as many long polls wait as may (IPS_LONG_POLL_MAX): an empty page now
      * would only make the client ask again at once */
     PQclear(res);
-    problem_send(req, 503, "too many long polls are waiting; retry after Retry-After seconds");
+    problem_send_kind(req, PROBLEM_OVERLOADED, "too many long polls are waiting; retry after Retry-After seconds");
     return;
   }
   if (entered) {
@@ -127,7 +127,7 @@ void changes_list(struct ips_request *req) {
   size_t len = b.len;
   char *text = strbuf_steal(&b);
   if (text == NULL) {
-    problem_send(req, 500, "out of memory");
+    problem_send_kind(req, PROBLEM_INTERNAL_ERROR, "out of memory");
     return;
   }
   respond_json_owned(req, 200, text, len);

@@ -93,7 +93,7 @@ void gminas_list(struct ips_request *req) {
   const char *q = query_get(&req->query, "q");
   if (!filters_valid(req, powiat, q)) goto out;
   if (q && (pattern = list_like_pattern(q)) == NULL) {
-    problem_send(req, 500, "out of memory");
+    problem_send_kind(req, PROBLEM_INTERNAL_ERROR, "out of memory");
     goto out;
   }
   bool by_name = strcmp(p.sort->name, "name") == 0;
@@ -122,7 +122,7 @@ void gminas_get(struct ips_request *req) {
   const char *teryt = request_param(req, "teryt");
   if (!request_no_query(req)) return;
   if (teryt == NULL || !ids_teryt_gmina_wellformed(teryt)) {
-    problem_send(req, 404, "no gmina with this TERYT code");
+    problem_send_kind(req, PROBLEM_NOT_FOUND, "no gmina with this TERYT code");
     return;
   }
   const char *values[] = {ids_teryt_gmina_current(teryt)};
@@ -133,7 +133,7 @@ void gminas_get(struct ips_request *req) {
     goto out;
   }
   if (PQntuples(res) == 0) {
-    problem_send(req, 404, "no gmina with this TERYT code");
+    problem_send_kind(req, PROBLEM_NOT_FOUND, "no gmina with this TERYT code");
     goto out;
   }
   if (precondition_not_modified(req, atoll(PQgetvalue(res, 0, 1)))) goto out;
@@ -146,7 +146,7 @@ out:
 static const char *path_teryt(struct ips_request *req) {
   const char *teryt = request_param(req, "teryt");
   if (teryt == NULL || !ids_teryt_gmina_wellformed(teryt)) {
-    problem_send(req, 404, "no gmina with this TERYT code");
+    problem_send_kind(req, PROBLEM_NOT_FOUND, "no gmina with this TERYT code");
     return NULL;
   }
   return ids_teryt_gmina_current(teryt);
@@ -164,7 +164,7 @@ void gminas_patch(struct ips_request *req) {
   if (st == IPS_OK) st = db_exec(conn, &CURRENT_VERSION, key, &res);
   if (st != IPS_OK) goto fail;
   if (PQntuples(res) == 0) {
-    problem_send(req, 404, "no gmina with this TERYT code");
+    problem_send_kind(req, PROBLEM_NOT_FOUND, "no gmina with this TERYT code");
     goto out;
   }
   long long version = atoll(PQgetvalue(res, 0, 0));

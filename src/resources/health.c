@@ -55,12 +55,12 @@ void health_ready(struct ips_request *req) {
   ips_status st = request_db(req, &conn);
   if (st == IPS_OK) st = db_exec(conn, &SCHEMA_VERSION, NULL, &res);
   if (st != IPS_OK) {
-    problem_send(req, 503, "the database is unavailable");
+    problem_send_kind(req, PROBLEM_DATABASE_UNAVAILABLE, "the database is unavailable");
     goto out;
   }
   long applied = atol(PQgetvalue(res, 0, 0)), latest = atol(PQgetvalue(res, 0, 1));
   if ((size_t)applied != migrations_count || latest != migrate_latest_version()) {
-    problem_send(req, 503, "the database schema does not match this binary: run 'ips-api migrate'");
+    problem_send_kind(req, PROBLEM_SCHEMA_NOT_CURRENT, "the database schema does not match this binary: run 'ips-api migrate'");
     goto out;
   }
   if (req->app->replica) {

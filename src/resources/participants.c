@@ -89,7 +89,7 @@ static bool delivery_allows(struct ips_request *req, struct db_conn *conn, const
   ips_status st = db_exec(conn, &DELIVERY_OWNER, values, &res);
   bool ok = false;
   if (st != IPS_OK) problem_from_status(req, st);
-  else if (PQntuples(res) == 0) problem_send(req, 404, "no such delivery");
+  else if (PQntuples(res) == 0) problem_send_kind(req, PROBLEM_NOT_FOUND, "no such delivery");
   else {
     snprintf(owner, 33, "%s", PQgetvalue(res, 0, 0));
     ok = request_may(req, owner);
@@ -104,7 +104,7 @@ static bool path_ids(struct ips_request *req, const char **delivery, const char 
   if (beneficiary) *beneficiary = request_param(req, "beneficiary_id");
   if (*delivery == NULL || !ids_uuid_valid(*delivery) ||
       (beneficiary && (*beneficiary == NULL || !ids_uuid_valid(*beneficiary)))) {
-    problem_send(req, 404, "no such delivery or participant");
+    problem_send_kind(req, PROBLEM_NOT_FOUND, "no such delivery or participant");
     return false;
   }
   return true;
@@ -202,7 +202,7 @@ void participants_put(struct ips_request *req) {
     tx_rollback(conn);
     json_t *errors = json_array();
     body_error(errors, "beneficiary_id", "invalid", "names no beneficiary, or a deleted or erased one");
-    problem_send_errors(req, 422, "this beneficiary cannot attend", errors);
+    problem_send_kind_errors(req, PROBLEM_INVALID_FIELDS, "this beneficiary cannot attend", errors);
     goto out;
   }
   bool added = PQgetvalue(res, 0, 1)[0] == 't';
@@ -240,7 +240,7 @@ void participants_delete(struct ips_request *req) {
   if (st != IPS_OK) goto fail;
   if (PQntuples(res) == 0) {
     tx_rollback(conn);
-    problem_send(req, 404, "the beneficiary is not on this delivery");
+    problem_send_kind(req, PROBLEM_NOT_FOUND, "the beneficiary is not on this delivery");
     goto out;
   }
   st = tx_commit(conn);

@@ -279,7 +279,7 @@ void reports_participants_csv(struct ips_request *req) {
   struct csv_stream *s = calloc(1, sizeof *s);
   if (s == NULL) {
     drain_copy(pg);
-    problem_send(req, 500, "out of memory");
+    problem_send_kind(req, PROBLEM_INTERNAL_ERROR, "out of memory");
     return;
   }
   strbuf_init(&s->pending);
@@ -291,7 +291,7 @@ void reports_participants_csv(struct ips_request *req) {
   refill(s);
   if (s->failed) {
     csv_free(s);
-    problem_send(req, 500, "the report could not be produced; it has been logged");
+    problem_send_kind(req, PROBLEM_INTERNAL_ERROR, "the report could not be produced; it has been logged");
     return;
   }
   ulfius_set_stream_response(req->resp, 200, csv_read, csv_free, U_STREAM_SIZE_UNKNOWN, CSV_BLOCK, s);

@@ -109,3 +109,19 @@ test('a Period is a date or a timestamp, matching exactly one branch of its oneO
   }
   for (const value of ['2026-03', 'yesterday']) assert.equal(matching(value), 0, `${value} matches no branch`);
 });
+
+test('every operation documents its 500 (or default) answer, the shared InternalError problem', () => {
+  const doc = spec();
+  const ops = operations(doc);
+  assert.ok(ops.length >= 40, `${ops.length} operations`);
+  const missing = ops.filter(([, , op]) => !op.responses || !(op.responses['500'] || op.responses.default))
+    .map(([method, p]) => `${method} ${p}`);
+  assert.deepEqual(missing, [], 'operations without a 500 or default response');
+  for (const [method, p, op] of ops) {
+    const answer = op.responses['500'] || op.responses.default;
+    assert.equal(answer.$ref, '#/components/responses/InternalError', `${method} ${p}`);
+  }
+  const internal = doc.components.responses.InternalError.content['application/problem+json'];
+  assert.equal(internal.example.type, '/problems/internal-error');
+  assert.equal(internal.example.status, 500);
+});

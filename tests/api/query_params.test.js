@@ -18,7 +18,7 @@ const SPEC = YAML.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'api', 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 const UNKNOWN_ID = '7d444840-9dc0-11d1-b245-5ffdce74fad2';
 // a value for each path parameter: the 400 comes before the record's 404
-const PATH_VALUES = { id: UNKNOWN_ID, beneficiary_id: UNKNOWN_ID, teryt: '1604013' };
+const PATH_VALUES = { id: UNKNOWN_ID, beneficiary_id: UNKNOWN_ID, teryt: '1604013', slug: 'if-match-stale' };
 
 let server;
 let admin;

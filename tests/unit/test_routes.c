@@ -30,10 +30,12 @@ struct expected_route {
 
 /* clang-format off */
 static const struct expected_route EXPECTED[] = {
-  /* public: health, metrics (its own optional token), keys, sign-in, gminas, the public view */
+  /* public: health, metrics (its own optional token), problem types, keys, sign-in, gminas, the public view */
   {"GET",    "/healthz",                                   "public"},
   {"GET",    "/readyz",                                    "public"},
   {"GET",    "/metrics",                                   "public"},
+  {"GET",    "/problems",                                  "public"},
+  {"GET",    "/problems/{slug}",                           "public"},
   {"GET",    "/.well-known/jwks.json",                     "public"},
   {"POST",   "/v1/auth/token",                             "public"},
   {"POST",   "/v1/auth/revoke",                            "public"},
