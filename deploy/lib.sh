@@ -7,8 +7,9 @@ BUILD_PACKAGES=(gcc pkg-config meson ninja-build python3
   liborcania-dev libyder-dev libgnutls28-dev libargon2-dev
   postgresql-15 postgresql-client-15)
 # ... and to test it (systemd-analyze and nginx -t check the files in deploy/;
-# an API test runs the service behind PgBouncer; a backup is restored).
-TEST_PACKAGES=(libcmocka-dev systemd nginx-light openssl pgbouncer pgbackrest)
+# an API test runs the service behind PgBouncer; a backup is restored; a
+# headless chromium calls the API from another origin).
+TEST_PACKAGES=(libcmocka-dev systemd nginx-light openssl pgbouncer pgbackrest chromium)
 
 log() { printf '==> %s\n' "$*" >&2; }
 

@@ -10,11 +10,14 @@ ensure_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
 ensure_node
 build build-test --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false -Dtests=enabled
 
-if [ ! -d tests/api/node_modules ] || [ tests/api/package-lock.json -nt tests/api/node_modules ]; then
-  log "installing the API test tools (npm ci)"
-  (cd tests/api && npm ci --no-audit --no-fund --loglevel=error >&2)
-  touch tests/api/node_modules
-fi
+# The Node.js tools of the API and browser tests, again when a lock is newer.
+for dir in tests/api tests/browser; do
+  if [ ! -d $dir/node_modules ] || [ $dir/package-lock.json -nt $dir/node_modules ]; then
+    log "installing the test tools of $dir (npm ci)"
+    (cd $dir && npm ci --no-audit --no-fund --loglevel=error >&2)
+    touch $dir/node_modules
+  fi
+done
 
 mkdir -p .data
 workdir=$(mktemp -d "$PWD/.data/test-XXXXXX")
