@@ -128,8 +128,8 @@ test('a page on an allowed origin signs in, follows Link to the next page, write
 
   assert.equal(await shown(page, 'stale-status'), '412');
   assert.match(await shown(page, 'stale-content-type'), /^application\/problem\+json/);
-  assert.equal(await shown(page, 'stale-type'), 'urn:ips-api:problem:precondition-failed');
-  assert.equal(await shown(page, 'stale-title'), 'Precondition Failed');
+  assert.equal(await shown(page, 'stale-type'), '/problems/if-match-stale');
+  assert.equal(await shown(page, 'stale-title'), 'Stale If-Match');
   assert.equal(await shown(page, 'stale-problem-status'), '412');
   const requestId = await shown(page, 'stale-request-id');
   assert.match(requestId, REQUEST_ID, 'X-Request-Id read from JS');
