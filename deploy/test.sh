@@ -10,11 +10,17 @@ ensure_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
 ensure_node
 build build-test --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false -Dtests=enabled
 
-if [ ! -d tests/api/node_modules ] || [ tests/api/package-lock.json -nt tests/api/node_modules ]; then
-  log "installing the API test tools (npm ci)"
-  (cd tests/api && npm ci --no-audit --no-fund --loglevel=error >&2)
-  touch tests/api/node_modules
-fi
+# npm ci in $1 when its node_modules is missing or older than its lock.
+ensure_npm_tools() {
+  local dir=$1 what=$2
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+    log "installing $what (npm ci in $dir)"
+    (cd "$dir" && SCARF_ANALYTICS=false npm ci --no-audit --no-fund --loglevel=error >&2)
+    touch "$dir/node_modules"
+  fi
+}
+ensure_npm_tools tests/api "the API test tools"
+ensure_npm_tools tests/clients/typescript "the client generators"
 
 mkdir -p .data
 workdir=$(mktemp -d "$PWD/.data/test-XXXXXX")
