@@ -11,6 +11,9 @@ export interface FlowEnv {
   tag: string;
 }
 
+/* Registers one step of a flow: the steps run in the order registered. */
+export type Step = (name: string, run: () => Promise<void>) => void;
+
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /* How long a 503 asks to wait (Retry-After seconds, 1 when absent), in ms. */

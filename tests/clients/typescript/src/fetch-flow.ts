@@ -2,10 +2,9 @@
 // openapi-fetch on the types openapi-typescript generates from
 // api/openapi.yaml: every request and answer is typed by the contract.
 import assert from 'node:assert/strict';
-import type { TestContext } from 'node:test';
 import createClient, { type Client } from 'openapi-fetch';
 import type { components, paths } from './generated/schema';
-import { type FlowEnv, etagOf, nextLink, quietDay, retryAfterMs, sleep } from './check';
+import { type FlowEnv, type Step, etagOf, nextLink, quietDay, retryAfterMs, sleep } from './check';
 
 type Schemas = components['schemas'];
 type Api = Client<paths>;
@@ -53,18 +52,23 @@ async function indicatorsOf(api: Api, day: string, partner: string): Promise<Sch
   return data;
 }
 
-export async function fetchFlow(t: TestContext, env: FlowEnv): Promise<void> {
-  const api = createClient<paths>({ baseUrl: env.baseUrl });
+/*
+ * Registers the walk through, one step after the other, with step(); env is
+ * read when the steps run (the harness fills it in once the server is up).
+ */
+export function fetchFlow(step: Step, env: FlowEnv): void {
+  let api: Api;
   let accessToken = '';
   let refreshToken = '';
-  api.use({
-    onRequest({ request }) {
-      if (accessToken) request.headers.set('Authorization', `Bearer ${accessToken}`);
-      return request;
-    },
-  });
 
-  await t.test('the gminas of powiat 1604 by name, without a token', async () => {
+  step('the gminas of powiat 1604 by name, without a token', async () => {
+    api = createClient<paths>({ baseUrl: env.baseUrl });
+    api.use({
+      onRequest({ request }) {
+        if (accessToken) request.headers.set('Authorization', `Bearer ${accessToken}`);
+        return request;
+      },
+    });
     const { data, response } = await api.GET('/v1/gminas', { params: { query: { powiat: '1604', sort: 'name' } } });
     assert.equal(response.status, 200);
     assert.ok(data);
@@ -75,7 +79,7 @@ export async function fetchFlow(t: TestContext, env: FlowEnv): Promise<void> {
     assert.equal(data.next_cursor, null);
   });
 
-  await t.test('sign in with a password; /v1/me names the user', async () => {
+  step('sign in with a password; /v1/me names the user', async () => {
     const tokens = await signIn(api, env);
     assert.equal(tokens.token_type, 'Bearer');
     assert.equal(tokens.expires_in, 900);
@@ -90,18 +94,18 @@ export async function fetchFlow(t: TestContext, env: FlowEnv): Promise<void> {
   });
 
   let feedStart = 0;
-  await t.test('catch up with the change feed', async () => {
+  step('catch up with the change feed', async () => {
     feedStart = (await readFeed(api, 0)).next;
   });
 
-  const key = `${env.tag}-create-1`;
-  const first: Schemas['EsEntityCreate'] = {
-    name: `${env.tag} Spółdzielnia Socjalna Nadzieja`,
-    legal_form: 'social_cooperative',
-    teryt_gmina: '1604013',
-  };
   let entity: Schemas['EsEntity'] | undefined;
-  await t.test('create an ES entity with Idempotency-Key; the retry is its replay', async () => {
+  step('create an ES entity with Idempotency-Key; the retry is its replay', async () => {
+    const key = `${env.tag}-create-1`;
+    const first: Schemas['EsEntityCreate'] = {
+      name: `${env.tag} Spółdzielnia Socjalna Nadzieja`,
+      legal_form: 'social_cooperative',
+      teryt_gmina: '1604013',
+    };
     const created = await api.POST('/v1/es-entities', { params: { header: { 'Idempotency-Key': key } }, body: first });
     assert.equal(created.response.status, 201, JSON.stringify(created.error));
     assert.ok(created.data);
@@ -123,7 +127,7 @@ export async function fetchFlow(t: TestContext, env: FlowEnv): Promise<void> {
     assert.deepEqual(replay.data, entity);
   });
 
-  await t.test('list with filters, two a page, following next_cursor and the Link header', async () => {
+  step('list with filters, two a page, following next_cursor and the Link header', async () => {
     for (const name of ['Razem', 'Tęcza']) {
       const { response } = await api.POST('/v1/es-entities', {
         body: { name: `${env.tag} Spółdzielnia Socjalna ${name}`, legal_form: 'social_cooperative', teryt_gmina: '1604013' },
@@ -158,7 +162,7 @@ export async function fetchFlow(t: TestContext, env: FlowEnv): Promise<void> {
     assert.ok([...page1.data.items, ...page2.data.items].every((e) => e.legal_form === 'social_cooperative'));
   });
 
-  await t.test('read with its ETag; If-None-Match answers 304', async () => {
+  step('read with its ETag; If-None-Match answers 304', async () => {
     assert.ok(entity);
     const path = { id: entity.id };
     const read = await api.GET('/v1/es-entities/{id}', { params: { path } });
@@ -171,7 +175,7 @@ export async function fetchFlow(t: TestContext, env: FlowEnv): Promise<void> {
     assert.equal(again.data, undefined);
   });
 
-  await t.test('merge patch with If-Match; a stale If-Match is a 412 problem', async () => {
+  step('merge patch with If-Match; a stale If-Match is a 412 problem', async () => {
     assert.ok(entity);
     const path = { id: entity.id };
     const stale = etagOf(entity.version);
@@ -205,7 +209,7 @@ export async function fetchFlow(t: TestContext, env: FlowEnv): Promise<void> {
 
   let deliveryId = '';
   let beneficiaryId = '';
-  await t.test('a seminar delivery with attendance (PUT participants), counted by the indicators', async () => {
+  step('a seminar delivery with attendance (PUT participants), counted by the indicators', async () => {
     const services = await api.GET('/v1/services', { params: { query: { kind: 'seminar', active: true } } });
     assert.ok(services.data);
     const seminar = services.data.items[0];
@@ -262,7 +266,7 @@ export async function fetchFlow(t: TestContext, env: FlowEnv): Promise<void> {
     assert.equal(after.beneficiaries.by_gender.female - before.beneficiaries.by_gender.female, 1);
   });
 
-  await t.test('the change feed has every change of this flow, in order', async () => {
+  step('the change feed has every change of this flow, in order', async () => {
     assert.ok(entity);
     const { items } = await readFeed(api, feedStart);
     const seqs = items.map((c) => c.seq);
@@ -275,7 +279,7 @@ export async function fetchFlow(t: TestContext, env: FlowEnv): Promise<void> {
     assert.deepEqual(mine('participants', `${deliveryId}/${beneficiaryId}`), ['upsert 1']);
   });
 
-  await t.test('refresh the token; the new access token works', async () => {
+  step('refresh the token; the new access token works', async () => {
     const { data, response } = await api.POST('/v1/auth/token', {
       body: { grant_type: 'refresh_token', refresh_token: refreshToken },
     });
@@ -289,7 +293,7 @@ export async function fetchFlow(t: TestContext, env: FlowEnv): Promise<void> {
     assert.equal(me.response.status, 200);
   });
 
-  await t.test('revoke the refresh token; refreshing with it is then refused', async () => {
+  step('revoke the refresh token; refreshing with it is then refused', async () => {
     const revoked = await api.POST('/v1/auth/revoke', { body: { refresh_token: refreshToken } });
     assert.equal(revoked.response.status, 204);
     const refused = await api.POST('/v1/auth/token', {

@@ -1,22 +1,23 @@
 // The same contract through the SDK @hey-api/openapi-ts generates (its
 // fetch client): sign in, list, create, read, patch.
 import assert from 'node:assert/strict';
-import type { TestContext } from 'node:test';
-import { createClient } from './generated/hey/client';
+import { type Client, createClient } from './generated/hey/client';
 import {
   createEsEntity, getEsEntity, getMe, issueToken, listEsEntities, patchEsEntity,
 } from './generated/hey/sdk.gen';
 import type { EsEntity, EsEntityCreate } from './generated/hey/types.gen';
-import { type FlowEnv, etagOf, retryAfterMs, sleep } from './check';
+import { type FlowEnv, type Step, etagOf, retryAfterMs, sleep } from './check';
 
 const SIGN_IN_ATTEMPTS = 8;
 
-export async function heyFlow(t: TestContext, env: FlowEnv): Promise<void> {
+/* Registers the steps with step(); env is read when they run. */
+export function heyFlow(step: Step, env: FlowEnv): void {
   let accessToken = '';
-  // the SDK asks `auth` for the bearer token of every operation that needs one
-  const client = createClient({ baseUrl: env.baseUrl, auth: () => accessToken });
+  let client: Client;
 
-  await t.test('sign in', async () => {
+  step('sign in', async () => {
+    // the SDK asks `auth` for the bearer token of every operation that needs one
+    client = createClient({ baseUrl: env.baseUrl, auth: () => accessToken });
     for (let attempt = 1; !accessToken; attempt++) {
       const { data, error, response } = await issueToken({
         client, body: { grant_type: 'password', username: env.username, password: env.password },
@@ -35,11 +36,11 @@ export async function heyFlow(t: TestContext, env: FlowEnv): Promise<void> {
     assert.equal(me.data.partner, env.partner);
   });
 
-  const body: EsEntityCreate = {
-    name: `${env.tag} Stowarzyszenie Razem`, legal_form: 'association', teryt_gmina: '1604023', employees: 3,
-  };
   let entity: EsEntity | undefined;
-  await t.test('create with Idempotency-Key, and its replay', async () => {
+  step('create with Idempotency-Key, and its replay', async () => {
+    const body: EsEntityCreate = {
+      name: `${env.tag} Stowarzyszenie Razem`, legal_form: 'association', teryt_gmina: '1604023', employees: 3,
+    };
     const key = `${env.tag}-hey-create`;
     const created = await createEsEntity({ client, body, headers: { 'Idempotency-Key': key } });
     assert.equal(created.response.status, 201, JSON.stringify(created.error));
@@ -54,7 +55,7 @@ export async function heyFlow(t: TestContext, env: FlowEnv): Promise<void> {
     assert.deepEqual(replay.data, entity);
   });
 
-  await t.test('list with a filter', async () => {
+  step('list with a filter', async () => {
     assert.ok(entity);
     const { data, response } = await listEsEntities({ client, query: { q: env.tag, legal_form: 'association' } });
     assert.equal(response.status, 200);
@@ -63,7 +64,7 @@ export async function heyFlow(t: TestContext, env: FlowEnv): Promise<void> {
     assert.equal(data.next_cursor, null);
   });
 
-  await t.test('read with its ETag; If-None-Match answers 304', async () => {
+  step('read with its ETag; If-None-Match answers 304', async () => {
     assert.ok(entity);
     const read = await getEsEntity({ client, path: { id: entity.id } });
     assert.equal(read.response.status, 200);
@@ -74,7 +75,7 @@ export async function heyFlow(t: TestContext, env: FlowEnv): Promise<void> {
     assert.equal(again.response.status, 304);
   });
 
-  await t.test('merge patch with If-Match; a stale one is 412', async () => {
+  step('merge patch with If-Match; a stale one is 412', async () => {
     assert.ok(entity);
     const patched = await patchEsEntity({
       client, path: { id: entity.id }, headers: { 'If-Match': etagOf(1) }, body: { website: 'https://razem.example.pl', members: 14 },
