@@ -10,14 +10,18 @@ ensure_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
 ensure_node
 build build-test --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false -Dtests=enabled
 
-# The Node.js tools of the API and browser tests, again when a lock is newer.
-for dir in tests/api tests/browser; do
-  if [ ! -d $dir/node_modules ] || [ $dir/package-lock.json -nt $dir/node_modules ]; then
-    log "installing the test tools of $dir (npm ci)"
-    (cd $dir && npm ci --no-audit --no-fund --loglevel=error >&2)
-    touch $dir/node_modules
+# npm ci in $1 when its node_modules is missing or older than its lock.
+ensure_npm_tools() {
+  local dir=$1 what=$2
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+    log "installing $what (npm ci in $dir)"
+    (cd "$dir" && SCARF_ANALYTICS=false npm ci --no-audit --no-fund --loglevel=error >&2)
+    touch "$dir/node_modules"
   fi
-done
+}
+ensure_npm_tools tests/api "the API test tools"
+ensure_npm_tools tests/browser "the browser test tools"
+ensure_npm_tools tests/clients/typescript "the client generators"
 
 mkdir -p .data
 workdir=$(mktemp -d "$PWD/.data/test-XXXXXX")
