@@ -44,6 +44,7 @@ static const struct route ROUTES[] = {
   PUBLIC("GET", "/openapi.yaml", docs_serve),
   PUBLIC("GET", "/openapi.json", docs_serve),
   PUBLIC("GET", "/docs", docs_serve),
+  PUBLIC("GET", "/docs/docs.js", docs_serve),
   PUBLIC("GET", "/docs/redoc.standalone.js", docs_serve),
   PUBLIC("GET", "/.well-known/jwks.json", tokens_jwks),
   PUBLIC("POST", "/v1/auth/token", tokens_issue),

@@ -17,6 +17,7 @@ struct embedded_file {
 extern const struct embedded_file embedded_openapi_yaml;
 extern const struct embedded_file embedded_openapi_json;
 extern const struct embedded_file embedded_docs_html;
+extern const struct embedded_file embedded_docs_js;
 extern const struct embedded_file embedded_redoc_js;
 
 #endif

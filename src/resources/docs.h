@@ -1,4 +1,5 @@
-/* GET /openapi.yaml, /openapi.json, /docs and /docs/redoc.standalone.js:
+/* GET /openapi.yaml, /openapi.json, /docs, /docs/docs.js and
+ * /docs/redoc.standalone.js:
  * the contract and its documentation page, served from the binary. */
 #ifndef IPS_RESOURCES_DOCS_H
 #define IPS_RESOURCES_DOCS_H
