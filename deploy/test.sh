@@ -10,11 +10,7 @@ ensure_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
 ensure_node
 build build-test --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false -Dtests=enabled
 
-if [ ! -d tests/api/node_modules ] || [ tests/api/package-lock.json -nt tests/api/node_modules ]; then
-  log "installing the API test tools (npm ci)"
-  (cd tests/api && npm ci --no-audit --no-fund --loglevel=error >&2)
-  touch tests/api/node_modules
-fi
+npm_ci_if_stale tests/api
 
 mkdir -p .data
 workdir=$(mktemp -d "$PWD/.data/test-XXXXXX")
