@@ -1,14 +1,17 @@
 # Shared by deploy/run.sh and deploy/test.sh: packages, build, database.
 # Sourced, not run. Expects to be in the repository root.
 
-# Debian 12 packages needed to build and run the server.
-BUILD_PACKAGES=(gcc pkg-config meson ninja-build python3
+# Debian 12 packages needed to build and run the server (python3-yaml turns
+# the contract into JSON at build time; Node.js, for the documentation
+# page's bundle, comes through ensure_node).
+BUILD_PACKAGES=(gcc pkg-config meson ninja-build python3 python3-yaml
   libulfius-dev libmicrohttpd-dev libjansson-dev libpq-dev libjwt-gnutls-dev
   liborcania-dev libyder-dev libgnutls28-dev libargon2-dev
   postgresql-15 postgresql-client-15)
 # ... and to test it (systemd-analyze and nginx -t check the files in deploy/;
 # an API test runs the service behind PgBouncer; a backup is restored; a
-# headless chromium calls the API from another origin).
+# headless chromium calls the API from another origin and renders the
+# documentation page).
 TEST_PACKAGES=(libcmocka-dev systemd nginx-light openssl pgbouncer pgbackrest chromium)
 
 log() { printf '==> %s\n' "$*" >&2; }
@@ -35,9 +38,22 @@ ensure_node() {
   ensure_packages nodejs npm
 }
 
+# npm ci in folder $1 when its node_modules is missing or older than its lock.
+npm_ci_if_stale() {
+  local dir=$1
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+    log "installing $dir's packages (npm ci)"
+    (cd "$dir" && SCARF_ANALYTICS=false npm ci --no-audit --no-fund --loglevel=error >&2)
+    touch "$dir/node_modules"
+  fi
+}
+
 # meson setup (once) and build. $1: build folder; the rest: meson options.
+# The binary embeds Redoc's bundle from api/docs/node_modules: installed first.
 build() {
   local dir=$1; shift
+  ensure_node
+  npm_ci_if_stale api/docs
   if [ ! -f "$dir/build.ninja" ]; then
     log "configuring $dir"
     meson setup "$dir" "$@" >&2

@@ -10,18 +10,7 @@ ensure_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
 ensure_node
 build build-test --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false -Dtests=enabled
 
-# npm ci in $1 when its node_modules is missing or older than its lock.
-ensure_npm_tools() {
-  local dir=$1 what=$2
-  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
-    log "installing $what (npm ci in $dir)"
-    (cd "$dir" && SCARF_ANALYTICS=false npm ci --no-audit --no-fund --loglevel=error >&2)
-    touch "$dir/node_modules"
-  fi
-}
-ensure_npm_tools tests/api "the API test tools"
-ensure_npm_tools tests/browser "the browser test tools"
-ensure_npm_tools tests/clients/typescript "the client generators"
+for dir in tests/api tests/browser tests/clients/typescript; do npm_ci_if_stale "$dir"; done
 
 mkdir -p .data
 workdir=$(mktemp -d "$PWD/.data/test-XXXXXX")

@@ -14,6 +14,7 @@
 #include "resources/beneficiaries.h"
 #include "resources/changes.h"
 #include "resources/deliveries.h"
+#include "resources/docs.h"
 #include "resources/es_entities.h"
 #include "resources/gminas.h"
 #include "resources/health.h"
@@ -43,6 +44,11 @@ static const struct route ROUTES[] = {
   PUBLIC("GET", "/metrics", metrics_handler),
   PUBLIC("GET", "/problems", problems_index),
   PUBLIC("GET", "/problems/{slug}", problems_page),
+  PUBLIC("GET", "/openapi.yaml", docs_serve),
+  PUBLIC("GET", "/openapi.json", docs_serve),
+  PUBLIC("GET", "/docs", docs_serve),
+  PUBLIC("GET", "/docs/docs.js", docs_serve),
+  PUBLIC("GET", "/docs/redoc.standalone.js", docs_serve),
   PUBLIC("GET", "/.well-known/jwks.json", tokens_jwks),
   PUBLIC("POST", "/v1/auth/token", tokens_issue),
   PUBLIC("POST", "/v1/auth/revoke", tokens_revoke),

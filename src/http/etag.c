@@ -6,9 +6,13 @@
 void etag_format(long long version, char out[24]) { snprintf(out, 24, "\"%lld\"", version); }
 
 bool etag_list_matches(const char *header, long long version, bool weak_ok) {
-  if (header == NULL) return false;
   char want[24];
   etag_format(version, want);
+  return etag_list_matches_tag(header, want, weak_ok);
+}
+
+bool etag_list_matches_tag(const char *header, const char *want, bool weak_ok) {
+  if (header == NULL) return false;
   size_t wlen = strlen(want);
   const char *p = header;
   while (*p) {

@@ -6,8 +6,12 @@
 bool precondition_not_modified(struct ips_request *req, long long version) {
   char etag[24];
   etag_format(version, etag);
+  return precondition_not_modified_tag(req, etag);
+}
+
+bool precondition_not_modified_tag(struct ips_request *req, const char *etag) {
   respond_header(req, "ETag", etag);
-  if (!etag_list_matches(request_header(req, "If-None-Match"), version, true)) return false;
+  if (!etag_list_matches_tag(request_header(req, "If-None-Match"), etag, true)) return false;
   respond_empty(req, 304);
   return true;
 }

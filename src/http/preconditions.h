@@ -10,6 +10,8 @@
 /* Sets ETag and, when If-None-Match names the version, answers 304 and
  * returns true. */
 bool precondition_not_modified(struct ips_request *req, long long version);
+/* The same for any entity tag, quotes included ("abc"). */
+bool precondition_not_modified_tag(struct ips_request *req, const char *etag);
 
 /*
  * For a write: If-Match must be present (else 428) and name the record's

@@ -197,6 +197,19 @@ static void etags(void **state) {
   assert_true(etag_list_matches("W/\"1\", \"7\"", 7, false));
 }
 
+/* An embedded document's tag is a hash, not a version: the same rules. */
+static void etags_of_any_tag(void **state) {
+  (void)state;
+  const char *tag = "\"6e4ff218d2a56e10\"";
+  assert_true(etag_list_matches_tag("\"6e4ff218d2a56e10\"", tag, false));
+  assert_true(etag_list_matches_tag("\"00\", \"6e4ff218d2a56e10\"", tag, false));
+  assert_true(etag_list_matches_tag("W/\"6e4ff218d2a56e10\"", tag, true));
+  assert_false(etag_list_matches_tag("W/\"6e4ff218d2a56e10\"", tag, false));
+  assert_false(etag_list_matches_tag("\"6e4ff218d2a56e1\"", tag, true));
+  assert_false(etag_list_matches_tag("\"6e4ff218d2a56e10", tag, true));
+  assert_false(etag_list_matches_tag(NULL, tag, true));
+}
+
 static struct ip_net net_of(const char *text) {
   struct ip_net n;
   assert_int_equal(ip_net_parse(text, strlen(text), &n), IPS_OK);
@@ -284,6 +297,7 @@ int main(void) {
     cmocka_unit_test(json_depth_counts_outside_strings),
     cmocka_unit_test(content_types),
     cmocka_unit_test(etags),
+    cmocka_unit_test(etags_of_any_tag),
     cmocka_unit_test(ip_networks),
     cmocka_unit_test(client_addresses),
   };

@@ -30,10 +30,16 @@ struct expected_route {
 
 /* clang-format off */
 static const struct expected_route EXPECTED[] = {
-  /* public: health, metrics (its own optional token), problem types, keys, sign-in, gminas, the public view */
+  /* public: health, metrics (its own optional token), problem types, the contract and its
+   * documentation, keys, sign-in, gminas, the public view */
   {"GET",    "/healthz",                                   "public"},
   {"GET",    "/readyz",                                    "public"},
   {"GET",    "/metrics",                                   "public"},
+  {"GET",    "/openapi.yaml",                              "public"},
+  {"GET",    "/openapi.json",                              "public"},
+  {"GET",    "/docs",                                      "public"},
+  {"GET",    "/docs/docs.js",                              "public"},
+  {"GET",    "/docs/redoc.standalone.js",                  "public"},
   {"GET",    "/problems",                                  "public"},
   {"GET",    "/problems/{slug}",                           "public"},
   {"GET",    "/.well-known/jwks.json",                     "public"},
