@@ -6,7 +6,7 @@
 # page's bundle, comes through ensure_node).
 BUILD_PACKAGES=(gcc pkg-config meson ninja-build python3 python3-yaml
   libulfius-dev libmicrohttpd-dev libjansson-dev libpq-dev libjwt-gnutls-dev
-  liborcania-dev libyder-dev libgnutls28-dev libargon2-dev
+  liborcania-dev libyder-dev libgnutls28-dev libargon2-dev zlib1g-dev
   postgresql-15 postgresql-client-15)
 # ... and to test it (systemd-analyze and nginx -t check the files in deploy/;
 # an API test runs the service behind PgBouncer; a backup is restored; a

@@ -127,6 +127,7 @@ static int dispatch(const struct _u_request *u, struct _u_response *resp, void *
   if (m.path_route >= 0) req.route_pattern = app->routes[m.path_route].pattern;
   handle(&req, &m);
   if (resp->status == 0) problem_send_kind(&req, PROBLEM_INTERNAL_ERROR, "the handler gave no answer");
+  respond_finish(&req);
   if (atomic_load(&draining)) respond_header(&req, "Connection", "close");
 
   double seconds = seconds_since(&start);

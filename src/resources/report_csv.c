@@ -1,6 +1,7 @@
 #include "resources/report_csv.h"
 
 #include <libpq-fe.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <ulfius.h>
@@ -8,6 +9,7 @@
 
 #include "app.h"
 #include "db/pool.h"
+#include "http/gzip.h"
 #include "http/problem.h"
 #include "http/response.h"
 #include "resources/reports.h"
@@ -116,6 +118,10 @@ struct csv_stream {
   bool header_sent;
   bool done;              /* the COPY has ended, its result read */
   bool failed;
+  bool gzip;              /* the answer is gzip-coded through z */
+  bool flushed;           /* z has sent out all of pending */
+  bool coded_end;         /* z has written the gzip trailer */
+  z_stream z;
 };
 
 static void append_header(struct strbuf *b) {
@@ -167,9 +173,49 @@ static void refill(struct csv_stream *s) {
   if (strbuf_failed(&s->pending)) s->failed = true;
 }
 
+/*
+ * The gzip-coded stream: pending is deflated as it comes (Z_NO_FLUSH);
+ * once a block of rows is in, Z_SYNC_FLUSH sends it on before the next,
+ * possibly slow, read from the database; after the last, Z_FINISH. Memory
+ * stays one block and one deflate state, whatever the size of the export.
+ */
+static ssize_t csv_read_gzip(struct csv_stream *s, char *out, size_t max) {
+  z_stream *z = &s->z;
+  z->next_out = (Bytef *)out;
+  z->avail_out = max > UINT_MAX ? UINT_MAX : (uInt)max;
+  uInt room = z->avail_out;
+  while (z->avail_out == room && !s->coded_end) {
+    if (z->avail_in == 0 && s->flushed && !s->done) {
+      refill(s);
+      if (s->failed) return U_STREAM_ERROR;
+      z->next_in = (Bytef *)s->pending.data;
+      z->avail_in = (uInt)s->pending.len;
+      s->flushed = false;
+    }
+    int flush = z->avail_in > 0 ? Z_NO_FLUSH : s->done ? Z_FINISH : Z_SYNC_FLUSH;
+    int rc = deflate(z, flush);
+    if (rc == Z_STREAM_END) s->coded_end = true;
+    else if (rc != Z_OK && rc != Z_BUF_ERROR) return U_STREAM_ERROR;
+    if (flush == Z_SYNC_FLUSH && z->avail_out > 0) s->flushed = true;
+  }
+  size_t n = room - z->avail_out;
+  if (n == 0) return s->failed ? U_STREAM_ERROR : U_STREAM_END;
+  return (ssize_t)n;
+}
+
+/* Starts coding the stream, from the rows already in pending. */
+static bool csv_start_gzip(struct csv_stream *s) {
+  if (s->pending.len > UINT_MAX || !gzip_stream_init(&s->z)) return false;
+  s->gzip = true;
+  s->z.next_in = (Bytef *)s->pending.data;
+  s->z.avail_in = (uInt)s->pending.len;
+  return true;
+}
+
 static ssize_t csv_read(void *cls, uint64_t offset, char *out, size_t max) {
   (void)offset;
   struct csv_stream *s = cls;
+  if (s->gzip) return csv_read_gzip(s, out, max);
   if (s->sent >= s->pending.len) {
     if (s->done) return s->failed ? U_STREAM_ERROR : U_STREAM_END;
     refill(s);
@@ -207,6 +253,7 @@ static void csv_free(void *cls) {
     drain_copy(pg);
   }
   db_checkin(s->conn);
+  if (s->gzip) deflateEnd(&s->z);
   strbuf_free(&s->pending);
   free(s);
 }
@@ -294,7 +341,13 @@ void reports_participants_csv(struct ips_request *req) {
     problem_send_kind(req, PROBLEM_INTERNAL_ERROR, "the report could not be produced; it has been logged");
     return;
   }
+  if (respond_gzip_accepted(req) && !csv_start_gzip(s)) {
+    csv_free(s);
+    problem_send(req, 500, "out of memory");
+    return;
+  }
   ulfius_set_stream_response(req->resp, 200, csv_read, csv_free, U_STREAM_SIZE_UNKNOWN, CSV_BLOCK, s);
   respond_header(req, "Content-Type", "text/csv; charset=utf-8");
   respond_header(req, "Content-Disposition", "attachment; filename=\"participants.csv\"");
+  if (s->gzip) respond_header(req, "Content-Encoding", "gzip");
 }

@@ -1,5 +1,5 @@
 /* Unit tests of the pure HTTP pieces: query parsing, request ids, JSON
- * nesting, content types, entity tags. */
+ * nesting, content types, entity tags, content codings. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -7,9 +7,11 @@
 #include <cmocka.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "http/client_address.h"
+#include "http/content_coding.h"
 #include "http/etag.h"
 #include "http/query.h"
 #include "http/shape.h"
@@ -208,6 +210,114 @@ static void etags_of_any_tag(void **state) {
   assert_false(etag_list_matches_tag("\"6e4ff218d2a56e1\"", tag, true));
   assert_false(etag_list_matches_tag("\"6e4ff218d2a56e10", tag, true));
   assert_false(etag_list_matches_tag(NULL, tag, true));
+  /* an embedded file's tag (a 128-bit hash) has its gzip form too, which names it */
+  const char *file_tag = "\"0123456789abcdef0123456789abcdef\"";
+  char coded[ETAG_MAX];
+  assert_true(etag_gzip_form(file_tag, coded));
+  assert_string_equal(coded, "\"0123456789abcdef0123456789abcdef-gzip\"");
+  assert_true(etag_list_matches_tag(coded, file_tag, false));
+}
+
+static void etags_of_gzip_answers(void **state) {
+  (void)state;
+  char coded[ETAG_MAX];
+  assert_true(etag_gzip_form("\"7\"", coded));
+  assert_string_equal(coded, "\"7-gzip\"");
+  assert_true(etag_gzip_form("W/\"7\"", coded));
+  assert_string_equal(coded, "W/\"7-gzip\"");
+  assert_true(etag_gzip_form("\"9223372036854775807\"", coded));
+  assert_string_equal(coded, "\"9223372036854775807-gzip\"");
+  assert_false(etag_gzip_form("7", coded));
+  assert_false(etag_gzip_form("\"", coded));
+  assert_false(etag_gzip_form("", coded));
+  /* either form names the version, for If-Match (strong) and If-None-Match */
+  for (int weak_ok = 0; weak_ok < 2; weak_ok++) {
+    assert_true(etag_list_matches("\"7-gzip\"", 7, weak_ok));
+    assert_true(etag_list_matches("\"1\", \"7-gzip\"", 7, weak_ok));
+    assert_false(etag_list_matches("\"17-gzip\"", 7, weak_ok));
+    assert_false(etag_list_matches("\"7-gzi\"", 7, weak_ok));
+    assert_false(etag_list_matches("\"7-gzip-gzip\"", 7, weak_ok));
+    assert_false(etag_list_matches("\"7gzip\"", 7, weak_ok));
+  }
+  assert_false(etag_list_matches("W/\"7-gzip\"", 7, false));
+  /* which form a list names exactly, for the tag of a 304 */
+  assert_true(etag_list_names("\"3\", W/\"7-gzip\"", "\"7-gzip\""));
+  assert_false(etag_list_names("\"7\"", "\"7-gzip\""));
+  assert_false(etag_list_names("*", "\"7-gzip\""));
+  assert_false(etag_list_names(NULL, "\"7-gzip\""));
+}
+
+static void accept_encoding_gzip_and_weights(void **state) {
+  (void)state;
+  assert_true(content_coding_gzip_accepted("gzip"));
+  assert_true(content_coding_gzip_accepted("x-gzip"));
+  assert_true(content_coding_gzip_accepted("GZip"));
+  assert_true(content_coding_gzip_accepted("gzip, deflate, br"));
+  assert_true(content_coding_gzip_accepted("br;q=1.0, gzip;q=0.8, *;q=0.1"));
+  assert_true(content_coding_gzip_accepted("  deflate ,\tgzip ; q = 0.5 "));
+  assert_true(content_coding_gzip_accepted("gzip;Q=0.001"));
+  assert_true(content_coding_gzip_accepted("gzip;q=1.000"));
+  assert_true(content_coding_gzip_accepted("*"));
+  /* refused, by name or by "*" */
+  assert_false(content_coding_gzip_accepted("gzip;q=0"));
+  assert_false(content_coding_gzip_accepted("gzip;q=0.000, deflate"));
+  assert_false(content_coding_gzip_accepted("x-gzip;q=0"));
+  assert_false(content_coding_gzip_accepted("*;q=0"));
+  assert_false(content_coding_gzip_accepted("gzip;q=0, *"));
+  assert_false(content_coding_gzip_accepted("deflate, br"));
+  /* named twice: the larger weight */
+  assert_true(content_coding_gzip_accepted("gzip;q=0, x-gzip"));
+  /* identity preferred by weight */
+  assert_false(content_coding_gzip_accepted("gzip;q=0.5, identity"));
+  assert_false(content_coding_gzip_accepted("gzip;q=0.5, *"));
+  assert_true(content_coding_gzip_accepted("gzip, identity;q=0.5"));
+  assert_true(content_coding_gzip_accepted("gzip;q=0.5, identity;q=0.5"));
+  /* absent or empty: identity */
+  assert_false(content_coding_gzip_accepted(NULL));
+  assert_false(content_coding_gzip_accepted(""));
+  assert_false(content_coding_gzip_accepted("identity"));
+  /* identity refused and nothing else offered: identity all the same (no 406) */
+  assert_false(content_coding_gzip_accepted("identity;q=0"));
+}
+
+static void accept_encoding_garbage_is_identity(void **state) {
+  (void)state;
+  /* a malformed element counts as absent; the others still count */
+  static const char *const bad[] = {
+    "gzip;q=1.5", "gzip;q=2", "gzip;q=0.0001", "gzip;q=-1", "gzip;q=", "gzip;q", "gzip;=1",
+    "gzip;q=0.5x", "gzip;q=1.001", "gzip x", "\"gzip\"", "gzip/1", ",,,;;;===", ";", "=",
+    "gzip;q=0.5;", "\x01gzip", "gzi\xc3\xa9p",
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) assert_false(content_coding_gzip_accepted(bad[i]));
+  assert_true(content_coding_gzip_accepted("gzip;q=2, x-gzip"));
+  assert_true(content_coding_gzip_accepted("@@@, gzip"));
+  assert_true(content_coding_gzip_accepted(",,gzip,,"));
+  assert_true(content_coding_gzip_accepted("gzip;level=9"));
+  /* long headers are read in one pass, without a limit of their own */
+  size_t n = 200000;
+  char *big = malloc(n + 8);
+  assert_non_null(big);
+  for (size_t i = 0; i < n; i++) big[i] = i % 2 ? ',' : ';';
+  big[n] = '\0';
+  assert_false(content_coding_gzip_accepted(big));
+  memcpy(big + n - 6, ",gzip", 6);
+  assert_true(content_coding_gzip_accepted(big));
+  free(big);
+}
+
+static void compressible_content_types(void **state) {
+  (void)state;
+  static const char *const yes[] = {
+    "application/json", "application/problem+json", "Application/JSON; charset=utf-8", "text/csv; charset=utf-8",
+    "application/yaml", "application/x-yaml", "text/yaml", "application/vnd.oai.openapi", "application/openapi+yaml",
+    "text/html; charset=utf-8", " application/json", "text/javascript; charset=utf-8",
+  };
+  static const char *const no[] = {
+    "text/plain; version=0.0.4", "application/octet-stream", "image/png", "application/jsonx", "text/csvx",
+    "application/gzip", "+json", "text/+json", "", NULL,
+  };
+  for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) assert_true(content_coding_compressible(yes[i]));
+  for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) assert_false(content_coding_compressible(no[i]));
 }
 
 static struct ip_net net_of(const char *text) {
@@ -298,6 +408,10 @@ int main(void) {
     cmocka_unit_test(content_types),
     cmocka_unit_test(etags),
     cmocka_unit_test(etags_of_any_tag),
+    cmocka_unit_test(etags_of_gzip_answers),
+    cmocka_unit_test(accept_encoding_gzip_and_weights),
+    cmocka_unit_test(accept_encoding_garbage_is_identity),
+    cmocka_unit_test(compressible_content_types),
     cmocka_unit_test(ip_networks),
     cmocka_unit_test(client_addresses),
   };
